@@ -1,0 +1,65 @@
+"""Compliance packs applied at synth: published cdk-nag packs plus the platform's own SageMaker rules.
+
+cdk-nag 3.x packs are CDK policy-validation plugins: an error fails synth. Findings that are accepted by design
+are acknowledged on the narrowest construct, with a reason, through :func:`acknowledge`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
+from constructs import IConstruct
+
+INLINE_POLICY_IDS = (
+    "HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy", "PCI.DSS.321-IAMNoInlinePolicy",
+)
+INLINE_POLICY_REASON = (
+    "CDK grants attach as an AWS::IAM::Policy that belongs to this one role: generated from the resources it "
+    "names, never shared, deleted with the role; a managed policy would add reuse no one needs."
+)
+
+PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+def apply_compliance(app: cdk.App) -> None:
+    """Attach every pack to the app; call once, before synth."""
+    plugins: list[cdk.IPolicyValidationPluginBeta1] = [
+        AwsSolutionsChecks(app, verbose=True),
+        HIPAASecurityChecks(app, verbose=True),
+        NIST80053R5Checks(app, verbose=True),
+        PCIDSS321Checks(app, verbose=True),
+    ]
+    plugins.extend(_platform_rules(app))
+    cdk.Validations.of(app).add_plugins(*plugins)
+
+
+def _platform_rules(app: cdk.App) -> list[cdk.IPolicyValidationPluginBeta1]:
+    """The platform's own SageMaker pack, when present (see ``sagemaker_platform.nag``)."""
+    try:
+        from sagemaker_platform.nag import SageMakerPlatformChecks  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    return [SageMakerPlatformChecks(app)]
+
+
+def acknowledge(construct: IConstruct, rule_ids: str | Iterable[str], reason: str) -> None:
+    """Accept findings on one construct (and its children) with the reason shown in the report."""
+    ids = [rule_ids] if isinstance(rule_ids, str) else list(rule_ids)
+    for rule_id in ids:
+        cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+        construct.node.add_metadata(ACK_METADATA, {"rule": rule_id, "reason": reason})
+
+
+ACK_METADATA = "sagemaker-platform:acknowledgement"
+
+
+def list_acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
+    """Every acknowledgement under ``root`` as (construct path, rule id, reason), for review and tests."""
+    found = []
+    for node in root.node.find_all():
+        for entry in node.node.metadata:
+            if entry.type == ACK_METADATA:
+                found.append((node.node.path, entry.data["rule"], entry.data["reason"]))
+    return sorted(found)

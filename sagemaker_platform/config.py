@@ -1,0 +1,599 @@
+"""The platform config model: one YAML file per environment, validated before anything is synthesized.
+
+Only ``app.py`` and ``stacks/`` read this model; constructs take typed props, so they can be vendored without it.
+A bad file fails with one message that names the file, the field path and the bad value (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Name rules shared with the constructs (the API's own patterns, with the guide's length limits).
+RESOURCE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+SPACE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$"
+PLATFORM_NAME = r"^[a-z][a-z0-9-]{0,19}$"
+ENVIRONMENT_NAME = r"^[a-z][a-z0-9-]{0,11}$"
+ACCOUNT_ID = r"^\d{12}$"
+REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+INSTANCE_TYPE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
+
+Persona = Literal["data_scientist", "ml_engineer", "business_analyst"]
+StudioAppType = Literal["JupyterLab", "CodeEditor", "JupyterServer", "KernelGateway"]
+SpaceAppType = Literal["JupyterLab", "CodeEditor"]
+HiddenAppType = Literal[
+    "JupyterServer", "KernelGateway", "DetailedProfiler", "TensorBoard", "CodeEditor", "JupyterLab",
+    "RStudioServerPro", "RSessionGateway", "Canvas",
+]
+
+
+class ConfigError(Exception):
+    """A config problem, reported as one line: ``<file>: <field path>: <what is wrong> (got <value>)``."""
+
+    def __init__(self, path: str, message: str, value: Any = None, source: str | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.value = value
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        field = f"{self.path}: " if self.path else ""
+        got = "" if self.value is None else f" (got {_show(self.value)})"
+        return f"{where}{field}{self.message}{got}"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------------------------------- platform
+class PlatformSection(_Section):
+    """Who and where: names every stack and resource, so two environments can share an account."""
+
+    name: Annotated[str, Field(pattern=PLATFORM_NAME)] = "mlp"
+    environment: Annotated[str, Field(pattern=ENVIRONMENT_NAME)] = "dev"
+    account: Annotated[str | None, Field(pattern=ACCOUNT_ID)] = None
+    region: Annotated[str | None, Field(pattern=REGION)] = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    users_per_stack: Annotated[int, Field(ge=1, le=200)] = 150
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.name}-{self.environment}"
+
+
+# --------------------------------------------------------------------------------------------------- network
+class SubnetRef(_Section):
+    id: Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+    availability_zone: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
+    route_table_id: Annotated[str | None, Field(pattern=r"^rtb-[0-9a-f]{8,17}$")] = None
+
+
+class NetworkSection(_Section):
+    """A new VPC with isolated subnets, or an existing one named by ids (never looked up at synth)."""
+
+    vpc_id: Annotated[str | None, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] = None
+    vpc_cidr: str = "10.40.0.0/16"
+    subnets: list[SubnetRef] = Field(default_factory=list)
+    max_azs: Annotated[int, Field(ge=2, le=6)] = 2
+    create_endpoints: bool = True
+    extra_interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]] = Field(default_factory=list)
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            raise ValueError(f"not an IPv4 CIDR block: {exc}") from None
+        if not 16 <= net.prefixlen <= 22:
+            raise ValueError("the VPC CIDR prefix must be between /16 and /22 (2-4 IP addresses per user)")
+        return value
+
+    @model_validator(mode="after")
+    def _import_needs_subnets(self) -> NetworkSection:
+        if self.vpc_id and len(self.subnets) < 2:
+            raise ValueError("an imported VPC needs at least two subnets (network.subnets) in different zones")
+        if self.subnets and not self.vpc_id:
+            raise ValueError("network.subnets is only for an imported VPC: set network.vpc_id too")
+        if self.subnets and len({s.availability_zone for s in self.subnets}) < 2:
+            raise ValueError("network.subnets must span at least two availability zones")
+        return self
+
+    @property
+    def imported(self) -> bool:
+        return self.vpc_id is not None
+
+
+# --------------------------------------------------------------------------------------------------- domain
+class IdleShutdownSection(_Section):
+    """Built-in idle shutdown (AppLifecycleManagement.IdleSettings) for JupyterLab and Code Editor."""
+
+    enabled: bool = True
+    idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 120
+    min_idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 60
+    max_idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 480
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IdleShutdownSection:
+        if not self.min_idle_timeout_minutes <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes:
+            raise ValueError(
+                "idle_timeout_minutes must lie between min_idle_timeout_minutes and max_idle_timeout_minutes"
+            )
+        return self
+
+
+class StorageSection(_Section):
+    default_ebs_gb: Annotated[int, Field(ge=5, le=16384)] = 5
+    max_ebs_gb: Annotated[int, Field(ge=5, le=16384)] = 100
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StorageSection:
+        if self.default_ebs_gb > self.max_ebs_gb:
+            raise ValueError("default_ebs_gb must not exceed max_ebs_gb")
+        return self
+
+
+class LifecycleConfigSection(_Section):
+    """A lifecycle-configuration script: a file next to the config, or one shipped in the package."""
+
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$")]
+    app_type: StudioAppType
+    script: str | None = None
+    builtin: str | None = None
+    default: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LifecycleConfigSection:
+        if (self.script is None) == (self.builtin is None):
+            raise ValueError("set exactly one of script (a file path) or builtin (a packaged script name)")
+        return self
+
+
+class CanvasSection(_Section):
+    """SageMaker Canvas: the persona, its bucket rules, its VPC endpoints and its settings custom resource."""
+
+    enabled: bool = False
+    time_series_forecasting: bool = True
+    model_registry: bool = True
+    direct_deploy: bool = True
+    generative_ai: bool = False
+    local_upload: bool = True
+    kendra_index_ids: list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")]] = Field(
+        default_factory=list
+    )
+    idle_shutdown_minutes: Annotated[int | None, Field(ge=60, le=1440)] = 120
+
+
+class DomainSection(_Section):
+    name: Annotated[str | None, Field(pattern=RESOURCE_NAME)] = None
+    auth_mode: Literal["IAM", "SSO"] = "IAM"
+    app_network_access_type: Literal["VpcOnly", "PublicInternetOnly"] = "VpcOnly"
+    default_experience: Literal["studio", "classic"] = "studio"
+    idle_shutdown: IdleShutdownSection = Field(default_factory=IdleShutdownSection)
+    storage: StorageSection = Field(default_factory=StorageSection)
+    hidden_app_types: list[HiddenAppType] = Field(default_factory=list)
+    hidden_instance_types: list[Annotated[str, Field(pattern=INSTANCE_TYPE)]] = Field(default_factory=list)
+    docker_access: bool = False
+    vpc_only_trusted_accounts: list[Annotated[str, Field(pattern=ACCOUNT_ID)]] = Field(default_factory=list)
+    notebook_sharing: bool = True
+    lifecycle_configs: list[LifecycleConfigSection] = Field(default_factory=list)
+    canvas: CanvasSection = Field(default_factory=CanvasSection)
+    projects: bool = False
+
+    @model_validator(mode="after")
+    def _checks(self) -> DomainSection:
+        if self.docker_access and self.app_network_access_type != "VpcOnly":
+            raise ValueError("docker_access is only supported for VpcOnly domains")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------- users
+class SpaceSection(_Section):
+    name: Annotated[str, Field(pattern=SPACE_NAME)]
+    app_type: SpaceAppType = "JupyterLab"
+    ebs_gb: Annotated[int | None, Field(ge=5, le=16384)] = None
+    lifecycle_configs: list[str] = Field(default_factory=list)
+    default_lifecycle_config: str | None = None
+    display_name: Annotated[str | None, Field(max_length=64)] = None
+
+
+class UserSection(_Section):
+    name: Annotated[str, Field(pattern=RESOURCE_NAME)]
+    persona: Persona = "data_scientist"
+    sso_user_name: Annotated[str | None, Field(min_length=1, max_length=128)] = None
+    lifecycle_configs: list[str] = Field(default_factory=list)
+    private_spaces: list[SpaceSection] = Field(default_factory=list)
+
+
+class TeardownSection(_Section):
+    """What happens on stack deletion or user removal; everything destructive is opt-in."""
+
+    delete_private_space_data: bool = False
+    home_efs: Literal["retain", "delete"] = "retain"
+    timeout_minutes: Annotated[int, Field(ge=10, le=120)] = 60
+
+
+class BucketsSection(_Section):
+    """Buckets the stack does not own (e.g. ``sagemaker-<region>-<account>``) that get our CORS rules merged in."""
+
+    merge_cors_into: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]] = Field(
+        default_factory=list
+    )
+
+
+# --------------------------------------------------------------------------------------------------- hosting
+class ModelSection(_Section):
+    image: str | None = None
+    model_data_url: Annotated[str | None, Field(pattern=r"^s3://")] = None
+    model_package_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:sagemaker:")] = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    network_isolation: bool = False
+    vpc: bool = False
+
+    @model_validator(mode="after")
+    def _source(self) -> ModelSection:
+        if (self.image is None) == (self.model_package_arn is None):
+            raise ValueError("set exactly one of image (with model_data_url) or model_package_arn")
+        return self
+
+
+class VariantSection(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")] = "AllTraffic"
+    instance_type: Annotated[str, Field(pattern=INSTANCE_TYPE)] = "ml.m5.large"
+    initial_instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    weight: Annotated[float, Field(gt=0, le=1)] = 1.0
+    volume_size_gb: Annotated[int | None, Field(ge=1, le=512)] = None
+
+
+class AutoscalingSection(_Section):
+    min_capacity: Annotated[int, Field(ge=0)] = 1
+    max_capacity: Annotated[int, Field(ge=1)] = 2
+    target_invocations_per_instance: Annotated[float | None, Field(gt=0)] = None
+    target_backlog_per_instance: Annotated[float | None, Field(gt=0)] = None
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
+    scale_out_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
+
+
+class ServerlessSection(_Section):
+    memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = 2048
+    max_concurrency: Annotated[int, Field(ge=1, le=200)] = 5
+    provisioned_concurrency: Annotated[int | None, Field(ge=1, le=200)] = None
+
+
+class AsyncSection(_Section):
+    output_prefix: Annotated[str, Field(pattern=r"^[a-zA-Z0-9!_.*'()/-]*$")] = "async-output"
+    max_concurrent_invocations_per_instance: Annotated[int | None, Field(ge=1, le=1000)] = None
+    notifications: bool = True
+
+
+class DataCaptureSection(_Section):
+    enabled: bool = False
+    sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 20
+
+
+class DeploymentSection(_Section):
+    strategy: Literal["all_at_once", "canary", "linear", "rolling"] = "all_at_once"
+    canary_percent: Annotated[int, Field(ge=1, le=50)] = 10
+    linear_step_percent: Annotated[int, Field(ge=10, le=50)] = 20
+    rolling_batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
+    wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    rollback_alarms: bool = True
+
+
+class EndpointSection(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    kind: Literal["realtime", "serverless", "async"] = "realtime"
+    model: ModelSection
+    variants: list[VariantSection] = Field(default_factory=lambda: [VariantSection()])
+    serverless: ServerlessSection | None = None
+    async_inference: AsyncSection | None = None
+    autoscaling: AutoscalingSection | None = None
+    data_capture: DataCaptureSection = Field(default_factory=DataCaptureSection)
+    deployment: DeploymentSection = Field(default_factory=DeploymentSection)
+    dashboard: bool = False
+
+
+# --------------------------------------------------------------------------------------------------- governance
+class ModelPackageGroupSection(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    description: Annotated[str | None, Field(max_length=1024)] = None
+    cross_account_ids: list[Annotated[str, Field(pattern=ACCOUNT_ID)]] = Field(default_factory=list)
+    approval_notifications: bool = False
+
+
+class ModelCardSection(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    status: Literal["Draft", "PendingReview", "Approved", "Archived"] = "Draft"
+    risk_rating: Literal["High", "Medium", "Low", "Unknown"] = "Unknown"
+    description: Annotated[str | None, Field(max_length=1024)] = None
+    intended_uses: Annotated[str | None, Field(max_length=2048)] = None
+    business_problem: Annotated[str | None, Field(max_length=2048)] = None
+    business_stakeholders: Annotated[str | None, Field(max_length=2048)] = None
+    line_of_business: Annotated[str | None, Field(max_length=2048)] = None
+    training_details: Annotated[str | None, Field(max_length=1024)] = None
+    evaluation_details: Annotated[str | None, Field(max_length=1024)] = None
+    custom_details: dict[str, Annotated[str, Field(max_length=1024)]] = Field(default_factory=dict)
+
+
+class GovernanceSection(_Section):
+    model_package_groups: list[ModelPackageGroupSection] = Field(default_factory=list)
+    model_cards: list[ModelCardSection] = Field(default_factory=list)
+    collaboration: bool = True
+
+
+# --------------------------------------------------------------------------------------------------- pipeline
+class PipelineSourceSection(_Section):
+    kind: Literal["codestar", "codecommit"] = "codestar"
+    repository: Annotated[str, Field(min_length=1)]
+    branch: Annotated[str, Field(min_length=1)] = "main"
+    connection_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):")] = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _connection(self) -> PipelineSourceSection:
+        if self.kind == "codestar" and not self.connection_arn:
+            raise ValueError("a codestar source needs connection_arn")
+        return self
+
+
+class PipelineEnvironmentSection(_Section):
+    name: Annotated[str, Field(pattern=ENVIRONMENT_NAME)]
+    account: Annotated[str, Field(pattern=ACCOUNT_ID)]
+    region: Annotated[str, Field(pattern=REGION)]
+    config: str
+    manual_approval: bool = False
+
+
+class PipelineSection(_Section):
+    enabled: bool = False
+    account: Annotated[str | None, Field(pattern=ACCOUNT_ID)] = None
+    region: Annotated[str | None, Field(pattern=REGION)] = None
+    source: PipelineSourceSection | None = None
+    environments: list[PipelineEnvironmentSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> PipelineSection:
+        if self.enabled and (self.source is None or not self.environments):
+            raise ValueError("an enabled pipeline needs a source and at least one environment")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------- root
+class PlatformConfig(_Section):
+    """The whole platform, as one environment's YAML file describes it."""
+
+    platform: PlatformSection = Field(default_factory=PlatformSection)
+    network: NetworkSection = Field(default_factory=NetworkSection)
+    domain: DomainSection = Field(default_factory=DomainSection)
+    users: list[UserSection] = Field(default_factory=list)
+    spaces: list[SpaceSection] = Field(default_factory=list)
+    teardown: TeardownSection = Field(default_factory=TeardownSection)
+    buckets: BucketsSection = Field(default_factory=BucketsSection)
+    endpoints: list[EndpointSection] = Field(default_factory=list)
+    governance: GovernanceSection = Field(default_factory=GovernanceSection)
+    pipeline: PipelineSection = Field(default_factory=PipelineSection)
+
+    # Where the file came from: relative script paths resolve against it.
+    source_dir: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def domain_name(self) -> str:
+        return self.domain.name or self.platform.prefix
+
+    def personas_in_use(self) -> list[str]:
+        used = {"data_scientist"} | {u.persona for u in self.users}
+        if self.domain.canvas.enabled:
+            used.add("business_analyst")
+        return [p for p in ("data_scientist", "ml_engineer", "business_analyst") if p in used]
+
+
+def _check_references(cfg: PlatformConfig) -> None:
+    """Rules that span sections; each raises one ConfigError naming the field."""
+    lccs = {lc.name: lc for lc in cfg.domain.lifecycle_configs}
+    seen: dict[str, str] = {}
+    for i, lc in enumerate(cfg.domain.lifecycle_configs):
+        _unique(seen, lc.name, f"domain.lifecycle_configs[{i}].name", "lifecycle config")
+    defaults: dict[str, str] = {}
+    for i, lc in enumerate(cfg.domain.lifecycle_configs):
+        if lc.default:
+            if lc.app_type in defaults:
+                raise ConfigError(
+                    f"domain.lifecycle_configs[{i}].default",
+                    f"only one default lifecycle config per app type; {defaults[lc.app_type]!r} is already the "
+                    f"{lc.app_type} default",
+                    lc.name,
+                )
+            defaults[lc.app_type] = lc.name
+
+    users: dict[str, str] = {}
+    spaces: dict[str, str] = {}
+    for i, user in enumerate(cfg.users):
+        _unique(users, user.name.lower(), f"users[{i}].name", "user")
+        if cfg.domain.auth_mode == "SSO" and not user.sso_user_name:
+            raise ConfigError(f"users[{i}].sso_user_name", "required when domain.auth_mode is SSO", None)
+        if cfg.domain.auth_mode == "IAM" and user.sso_user_name:
+            raise ConfigError(
+                f"users[{i}].sso_user_name", "only valid when domain.auth_mode is SSO", user.sso_user_name
+            )
+        if user.persona == "business_analyst" and not cfg.domain.canvas.enabled:
+            raise ConfigError(
+                f"users[{i}].persona", "business_analyst needs domain.canvas.enabled: true", user.persona
+            )
+        for j, name in enumerate(user.lifecycle_configs):
+            _known_lcc(lccs, name, f"users[{i}].lifecycle_configs[{j}]")
+        for j, space in enumerate(user.private_spaces):
+            _check_space(lccs, space, f"users[{i}].private_spaces[{j}]")
+            _unique(spaces, space.name, f"users[{i}].private_spaces[{j}].name", "space")
+    for i, space in enumerate(cfg.spaces):
+        _check_space(lccs, space, f"spaces[{i}]")
+        _unique(spaces, space.name, f"spaces[{i}].name", "space")
+
+    for i, ep in enumerate(cfg.endpoints):
+        _check_endpoint(ep, f"endpoints[{i}]")
+    names: dict[str, str] = {}
+    for i, ep in enumerate(cfg.endpoints):
+        _unique(names, ep.name, f"endpoints[{i}].name", "endpoint")
+    groups: dict[str, str] = {}
+    for i, group in enumerate(cfg.governance.model_package_groups):
+        _unique(groups, group.name, f"governance.model_package_groups[{i}].name", "model package group")
+    cards: dict[str, str] = {}
+    for i, card in enumerate(cfg.governance.model_cards):
+        _unique(cards, card.name, f"governance.model_cards[{i}].name", "model card")
+
+
+def _unique(seen: dict[str, str], key: str, path: str, what: str) -> None:
+    if key in seen:
+        raise ConfigError(path, f"duplicate {what} name; {seen[key]} already uses it", key)
+    seen[key] = path
+
+
+def _known_lcc(lccs: dict[str, LifecycleConfigSection], name: str, path: str) -> LifecycleConfigSection:
+    if name not in lccs:
+        known = ", ".join(sorted(lccs)) or "none defined"
+        raise ConfigError(path, f"unknown lifecycle config (domain.lifecycle_configs has: {known})", name)
+    return lccs[name]
+
+
+def _check_space(lccs: dict[str, LifecycleConfigSection], space: SpaceSection, path: str) -> None:
+    attached = list(space.lifecycle_configs)
+    for j, name in enumerate(attached):
+        lc = _known_lcc(lccs, name, f"{path}.lifecycle_configs[{j}]")
+        if lc.app_type != space.app_type:
+            raise ConfigError(
+                f"{path}.lifecycle_configs[{j}]",
+                f"lifecycle config is for {lc.app_type} apps but the space runs {space.app_type}",
+                name,
+            )
+    if space.default_lifecycle_config is not None:
+        lc = _known_lcc(lccs, space.default_lifecycle_config, f"{path}.default_lifecycle_config")
+        if lc.app_type != space.app_type:
+            raise ConfigError(
+                f"{path}.default_lifecycle_config",
+                f"lifecycle config is for {lc.app_type} apps but the space runs {space.app_type}",
+                space.default_lifecycle_config,
+            )
+
+
+def _check_endpoint(ep: EndpointSection, path: str) -> None:
+    if ep.kind == "serverless":
+        if ep.serverless is None:
+            raise ConfigError(f"{path}.serverless", "required when kind is serverless", None)
+        if len(ep.variants) > 1:
+            raise ConfigError(f"{path}.variants", "serverless endpoints take exactly one variant", len(ep.variants))
+        if ep.model.vpc or ep.model.network_isolation:
+            raise ConfigError(f"{path}.model", "serverless endpoints support neither VPC nor network isolation",
+                              {"vpc": ep.model.vpc, "network_isolation": ep.model.network_isolation})
+        if ep.data_capture.enabled:
+            raise ConfigError(f"{path}.data_capture.enabled", "serverless endpoints do not support data capture",
+                              True)
+        sc = ep.serverless
+        if sc.provisioned_concurrency is not None and sc.provisioned_concurrency > sc.max_concurrency:
+            raise ConfigError(f"{path}.serverless.provisioned_concurrency",
+                              f"must not exceed max_concurrency ({sc.max_concurrency})", sc.provisioned_concurrency)
+    elif ep.serverless is not None:
+        raise ConfigError(f"{path}.serverless", f"only valid when kind is serverless, not {ep.kind}", None)
+    if ep.kind == "async" and ep.async_inference is None:
+        raise ConfigError(f"{path}.async_inference", "required when kind is async", None)
+    if ep.kind != "async" and ep.async_inference is not None:
+        raise ConfigError(f"{path}.async_inference", f"only valid when kind is async, not {ep.kind}", None)
+    if ep.model.image is not None and ep.model.model_data_url is None:
+        raise ConfigError(f"{path}.model.model_data_url", "required with model.image", None)
+    if ep.autoscaling is not None:
+        a = ep.autoscaling
+        if a.min_capacity > a.max_capacity:
+            raise ConfigError(f"{path}.autoscaling.min_capacity",
+                              f"must not exceed max_capacity ({a.max_capacity})", a.min_capacity)
+        if a.min_capacity == 0 and ep.kind != "async":
+            raise ConfigError(f"{path}.autoscaling.min_capacity", "only async endpoints can scale to zero", 0)
+        if ep.kind == "serverless":
+            raise ConfigError(f"{path}.autoscaling", "instance autoscaling does not apply to serverless endpoints",
+                              None)
+        for k, v in enumerate(ep.variants):
+            if re.match(r"^ml\.t[0-9]", v.instance_type):
+                raise ConfigError(f"{path}.variants[{k}].instance_type",
+                                  "burstable instances cannot be autoscaled", v.instance_type)
+
+
+# --------------------------------------------------------------------------------------------------- loading
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def parse_config(data: Any, source: str | None = None, source_dir: Path | None = None) -> PlatformConfig:
+    """Validate a mapping (as loaded from YAML) into a :class:`PlatformConfig`; raise one ConfigError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("", "the config file must be a mapping of sections", type(data).__name__, source)
+    try:
+        cfg = PlatformConfig.model_validate({**data, "source_dir": source_dir or Path(".")})
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise ConfigError(_field_path(tuple(err["loc"])), message, err.get("input"), source) from None
+    try:
+        _check_references(cfg)
+    except ConfigError as exc:
+        exc.source = source
+        raise
+    return cfg
+
+
+def load_config(path: str | Path) -> PlatformConfig:
+    """Read and validate one YAML config file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read the config file: {exc.strerror}", None, str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}", None, str(path)) from None
+    return parse_config(data, source=str(path), source_dir=file.parent)
+
+
+def load_config_or_exit(path: str | Path) -> PlatformConfig:
+    """For entry points: print the one-line error and exit 2, with no traceback."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def json_schema() -> dict[str, Any]:
+    schema = PlatformConfig.model_json_schema()
+    schema.get("properties", {}).pop("source_dir", None)
+    schema["title"] = "sagemaker-platform config"
+    return schema
+
+
+if __name__ == "__main__":  # pragma: no cover - `make schema`
+    print(json.dumps(json_schema(), indent=2))

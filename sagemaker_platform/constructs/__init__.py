@@ -1,0 +1,1 @@
+"""Reusable constructs: each takes typed props and never reads config files or context."""

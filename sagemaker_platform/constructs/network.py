@@ -1,0 +1,159 @@
+"""The VPC a VpcOnly Studio domain runs in: isolated subnets, the guide's security-group rules, and the
+interface endpoints Studio (and Canvas) need when there is no internet path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
+
+
+# Interface endpoints a VpcOnly Studio domain needs without a NAT gateway (service suffixes after
+# com.amazonaws.<region>.); the Studio UI endpoint has its own name (aws.sagemaker.<region>.studio).
+STUDIO_ENDPOINTS: tuple[str, ...] = (
+    "sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "servicecatalog",
+)
+# Canvas's additional set (S3 is a gateway endpoint for both).
+CANVAS_ENDPOINTS: tuple[str, ...] = (
+    "notebook", "ec2", "monitoring", "application-autoscaling", "athena", "glue", "rds", "redshift-data",
+    "secretsmanager", "ssm", "forecast", "forecastquery", "textract", "comprehend", "rekognition", "kendra",
+    "bedrock-runtime",
+)
+
+
+@dataclass(frozen=True)
+class ExistingSubnet:
+    """A subnet of an existing VPC, named by id: no lookup at synth."""
+
+    subnet_id: str
+    availability_zone: str
+    route_table_id: str | None = None
+
+
+class StudioNetwork(Construct):
+    """A new VPC with private isolated subnets in ``max_azs`` zones, or an existing VPC given by ids.
+
+    Attributes: ``vpc``, ``subnets`` (the domain's subnets), ``studio_security_group`` (apps),
+    ``endpoint_security_group`` (interface endpoints), ``endpoints`` (name -> endpoint).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc_cidr: str = "10.40.0.0/16",
+        max_azs: int = 2,
+        existing_vpc_id: str | None = None,
+        existing_subnets: Sequence[ExistingSubnet] = (),
+        create_endpoints: bool = True,
+        canvas: bool = False,
+        extra_interface_endpoints: Sequence[str] = (),
+        flow_log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if existing_vpc_id:
+            if len(existing_subnets) < 2 or len({s.availability_zone for s in existing_subnets}) < 2:
+                raise ValueError(
+                    "StudioNetwork existing_subnets: an existing VPC needs at least two subnets in different "
+                    f"availability zones (got {[s.subnet_id for s in existing_subnets]})"
+                )
+            self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
+                self,
+                "Vpc",
+                vpc_id=existing_vpc_id,
+                availability_zones=[s.availability_zone for s in existing_subnets],
+                isolated_subnet_ids=[s.subnet_id for s in existing_subnets],
+                isolated_subnet_route_table_ids=[s.route_table_id for s in existing_subnets]
+                if all(s.route_table_id for s in existing_subnets)
+                else None,
+            )
+        else:
+            if not 2 <= max_azs <= 6:
+                raise ValueError(f"StudioNetwork max_azs: must be between 2 and 6 (got {max_azs})")
+            vpc = ec2.Vpc(
+                self,
+                "Vpc",
+                ip_addresses=ec2.IpAddresses.cidr(vpc_cidr),
+                max_azs=max_azs,
+                nat_gateways=0,
+                subnet_configuration=[
+                    ec2.SubnetConfiguration(name="studio", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
+                                            cidr_mask=20)
+                ],
+                restrict_default_security_group=True,
+            )
+            flow_logs = logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.ONE_YEAR,
+                                      encryption_key=flow_log_key, removal_policy=cdk.RemovalPolicy.RETAIN)
+            flow_log = vpc.add_flow_log("FlowLog",
+                                        destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
+            acknowledge(flow_log, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+            self.vpc = vpc
+        self.subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnets
+
+        # Apps: NFS to the home EFS and JupyterServer <-> KernelGateway traffic stay inside this group.
+        self.studio_security_group = ec2.SecurityGroup(
+            self, "StudioApps", vpc=self.vpc, allow_all_outbound=False,
+            description="SageMaker Studio apps: NFS and app-to-app traffic within the group, HTTPS to endpoints",
+        )
+        sg = self.studio_security_group
+        sg.add_ingress_rule(sg, ec2.Port.tcp(2049), "NFS to the domain's home EFS")
+        sg.add_ingress_rule(sg, ec2.Port.tcp_range(8192, 65535), "JupyterServer to KernelGateway apps")
+        sg.add_egress_rule(sg, ec2.Port.tcp(2049), "NFS to the domain's home EFS")
+        sg.add_egress_rule(sg, ec2.Port.tcp_range(8192, 65535), "JupyterServer to KernelGateway apps")
+
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self, "Endpoints", vpc=self.vpc, allow_all_outbound=False,
+            description="Interface VPC endpoints for SageMaker Studio: HTTPS from the VPC",
+        )
+        # A new VPC's CIDR is known at synth; an imported one's is not, so then only the apps' group is allowed.
+        peer = ec2.Peer.security_group_id(sg.security_group_id) if existing_vpc_id else ec2.Peer.ipv4(vpc_cidr)
+        self.endpoint_security_group.add_ingress_rule(peer, ec2.Port.tcp(443), "HTTPS from the VPC")
+        # Isolated subnets have no internet route: HTTPS leaves only to interface endpoints and the S3 gateway,
+        # whose addresses are a regional prefix list that cannot be resolved offline.
+        sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to VPC endpoints and the S3 gateway")
+
+        self.endpoints: dict[str, ec2.IVpcEndpoint] = {}
+        if create_endpoints:
+            self._add_endpoints(canvas, extra_interface_endpoints)
+
+    def _add_endpoints(self, canvas: bool, extra: Sequence[str]) -> None:
+        region = cdk.Stack.of(self).region
+        self.endpoints["s3"] = self.vpc.add_gateway_endpoint(
+            "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[ec2.SubnetSelection(subnets=self.subnets)]
+        )
+        services = list(STUDIO_ENDPOINTS)
+        if canvas:
+            services += [s for s in CANVAS_ENDPOINTS if s not in services]
+        services += [s for s in extra if s not in services]
+        for name in services:
+            self._interface(name, ec2.InterfaceVpcEndpointAwsService(name))
+        self._interface("studio", ec2.InterfaceVpcEndpointService(f"aws.sagemaker.{region}.studio", 443))
+
+    def _interface(self, name: str, service: ec2.IInterfaceVpcEndpointService) -> None:
+        construct_id = "".join(p.capitalize() for p in name.replace("-", ".").split("."))
+        self.endpoints[name] = ec2.InterfaceVpcEndpoint(
+            self,
+            construct_id,
+            vpc=self.vpc,
+            service=service,
+            private_dns_enabled=True,
+            subnets=ec2.SubnetSelection(subnets=self.subnets),
+            security_groups=[self.endpoint_security_group],
+            open=False,
+        )
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return [s.subnet_id for s in self.subnets]
+
+    def endpoint_dependables(self) -> list[Construct]:
+        """What the domain must wait for: every endpoint, so Studio apps start with their APIs reachable."""
+        return [e for e in self.endpoints.values() if isinstance(e, Construct)]

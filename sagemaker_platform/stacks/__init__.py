@@ -1,0 +1,1 @@
+"""Compositions of constructs driven by the platform config."""
