@@ -6,14 +6,20 @@ are acknowledged on the narrowest construct, with a reason, through :func:`ackno
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 from constructs import IConstruct
 
 INLINE_POLICY_IDS = (
-    "HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy", "PCI.DSS.321-IAMNoInlinePolicy",
+    "HIPAA.Security-IAMNoInlinePolicy",
+    "NIST.800.53.R5-IAMNoInlinePolicy",
+    "PCI.DSS.321-IAMNoInlinePolicy",
 )
 INLINE_POLICY_REASON = (
     "CDK grants attach as an AWS::IAM::Policy that belongs to this one role: generated from the resources it "
@@ -63,3 +69,56 @@ def list_acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
             if entry.type == ACK_METADATA:
                 found.append((node.node.path, entry.data["rule"], entry.data["reason"]))
     return sorted(found)
+
+
+def _render(value: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag prints it in a finding id (``<Logical.Attr>``, ``<AWS::Region>``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref":
+            return f"<{arg}>"
+        if fn == "Fn::GetAtt":
+            return f"<{arg[0]}.{arg[1]}>" if isinstance(arg, list) else f"<{arg}>"
+        if fn == "Fn::Join":
+            sep, parts = arg
+            return sep.join(_render(p) for p in parts)
+    return json.dumps(value, sort_keys=True)
+
+
+def _wildcard_finding_ids(document: Any) -> list[str]:
+    ids: list[str] = []
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = statement.get("Action", [])
+        for action in [actions] if isinstance(actions, str) else actions:
+            if isinstance(action, str) and "*" in action:
+                ids.append(f"AwsSolutions-IAM5[Action::{action}]")
+        resources = statement.get("Resource", [])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            rendered = _render(resource)
+            if "*" in rendered:
+                ids.append(f"AwsSolutions-IAM5[Resource::{rendered}]")
+    return sorted(set(ids))
+
+
+@jsii.implements(cdk.IAspect)
+class _WildcardAcknowledger:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, iam.CfnPolicy):
+            document = cdk.Stack.of(node).resolve(node.policy_document)
+            ids = _wildcard_finding_ids(document)
+            if ids:
+                acknowledge(node, ids, self.reason)
+
+
+def acknowledge_wildcards(construct: IConstruct, reason: str) -> None:
+    """Accept every IAM wildcard finding (AwsSolutions-IAM5, which is granular per action and resource) of the
+    policies under ``construct``, computed from the final policy documents at synth."""
+    cdk.Aspects.of(construct).add(_WildcardAcknowledger(reason))

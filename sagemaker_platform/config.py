@@ -10,6 +10,7 @@ import ipaddress
 import json
 import re
 import sys
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -69,7 +70,9 @@ class PlatformSection(_Section):
     account: Annotated[str | None, Field(pattern=ACCOUNT_ID)] = None
     region: Annotated[str | None, Field(pattern=REGION)] = None
     tags: dict[str, str] = Field(default_factory=dict)
-    users_per_stack: Annotated[int, Field(ge=1, le=200)] = 150
+    # User profiles are spread over this many UsersStacks by a stable hash of the user name, so adding or removing
+    # a user never moves another one between stacks. Set it once, before the first deploy.
+    user_stacks: Annotated[int, Field(ge=1, le=50)] = 1
 
     @property
     def prefix(self) -> str:
@@ -207,7 +210,7 @@ class SpaceSection(_Section):
     name: Annotated[str, Field(pattern=SPACE_NAME)]
     app_type: SpaceAppType = "JupyterLab"
     ebs_gb: Annotated[int | None, Field(ge=5, le=16384)] = None
-    lifecycle_configs: list[str] = Field(default_factory=list)
+    # Every lifecycle config in domain.lifecycle_configs is attached at domain level, so a space only picks a default.
     default_lifecycle_config: str | None = None
     display_name: Annotated[str | None, Field(max_length=64)] = None
 
@@ -241,6 +244,8 @@ class ModelSection(_Section):
     image: str | None = None
     model_data_url: Annotated[str | None, Field(pattern=r"^s3://")] = None
     model_package_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:sagemaker:")] = None
+    # The bucket holding a model package's artifacts (its URL is only known to the registry).
+    artifact_bucket: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = None
     environment: dict[str, str] = Field(default_factory=dict)
     network_isolation: bool = False
     vpc: bool = False
@@ -258,6 +263,25 @@ class VariantSection(_Section):
     initial_instance_count: Annotated[int, Field(ge=1, le=100)] = 1
     weight: Annotated[float, Field(gt=0, le=1)] = 1.0
     volume_size_gb: Annotated[int | None, Field(ge=1, le=512)] = None
+    model_data_download_timeout_seconds: Annotated[int | None, Field(ge=60, le=3600)] = None
+    container_startup_health_check_timeout_seconds: Annotated[int | None, Field(ge=60, le=3600)] = None
+
+
+class CustomMetricSection(_Section):
+    """A CloudWatch metric to track in addition to invocations per instance (e.g. GPU utilization)."""
+
+    namespace: Annotated[str, Field(min_length=1, max_length=255)]
+    metric_name: Annotated[str, Field(min_length=1, max_length=255)]
+    target: Annotated[float, Field(gt=0)]
+    statistic: Literal["Average", "Minimum", "Maximum", "Sum", "SampleCount"] = "Average"
+    dimensions: dict[str, str] = Field(default_factory=dict)
+
+
+class ScheduledActionSection(_Section):
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9]+$")]
+    schedule: Annotated[str, Field(pattern=r"^(cron|rate|at)\(.+\)$")]
+    min_capacity: Annotated[int | None, Field(ge=0)] = None
+    max_capacity: Annotated[int | None, Field(ge=1)] = None
 
 
 class AutoscalingSection(_Section):
@@ -265,8 +289,10 @@ class AutoscalingSection(_Section):
     max_capacity: Annotated[int, Field(ge=1)] = 2
     target_invocations_per_instance: Annotated[float | None, Field(gt=0)] = None
     target_backlog_per_instance: Annotated[float | None, Field(gt=0)] = None
+    custom_metric: CustomMetricSection | None = None
     scale_in_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
     scale_out_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
+    scheduled_actions: list[ScheduledActionSection] = Field(default_factory=list)
 
 
 class ServerlessSection(_Section):
@@ -284,6 +310,9 @@ class AsyncSection(_Section):
 class DataCaptureSection(_Section):
     enabled: bool = False
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 20
+    capture: Annotated[list[Literal["Input", "Output"]], Field(min_length=1, max_length=2)] = Field(
+        default_factory=lambda: ["Input", "Output"]
+    )
 
 
 class DeploymentSection(_Section):
@@ -292,7 +321,17 @@ class DeploymentSection(_Section):
     linear_step_percent: Annotated[int, Field(ge=10, le=50)] = 20
     rolling_batch_percent: Annotated[int, Field(ge=5, le=50)] = 25
     wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    termination_wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+    max_execution_timeout_seconds: Annotated[int, Field(ge=600, le=28800)] = 3600
     rollback_alarms: bool = True
+
+
+class AlarmsSection(_Section):
+    """Thresholds of the alarms every endpoint gets (and that roll a guarded deployment back)."""
+
+    errors_5xx: Annotated[int, Field(ge=1)] = 1
+    model_latency_ms: Annotated[int, Field(ge=1)] = 2000
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 2
 
 
 class EndpointSection(_Section):
@@ -304,7 +343,9 @@ class EndpointSection(_Section):
     async_inference: AsyncSection | None = None
     autoscaling: AutoscalingSection | None = None
     data_capture: DataCaptureSection = Field(default_factory=DataCaptureSection)
-    deployment: DeploymentSection = Field(default_factory=DeploymentSection)
+    # None: all-at-once blue/green with rollback alarms for real-time and async, nothing for serverless.
+    deployment: DeploymentSection | None = None
+    alarms: AlarmsSection = Field(default_factory=AlarmsSection)
     dashboard: bool = False
 
 
@@ -444,6 +485,7 @@ def _check_references(cfg: PlatformConfig) -> None:
         _check_space(lccs, space, f"spaces[{i}]")
         _unique(spaces, space.name, f"spaces[{i}].name", "space")
 
+    _check_user_stacks(cfg)
     for i, ep in enumerate(cfg.endpoints):
         _check_endpoint(ep, f"endpoints[{i}]")
     names: dict[str, str] = {}
@@ -455,6 +497,29 @@ def _check_references(cfg: PlatformConfig) -> None:
     cards: dict[str, str] = {}
     for i, card in enumerate(cfg.governance.model_cards):
         _unique(cards, card.name, f"governance.model_cards[{i}].name", "model card")
+
+
+# Resources one UsersStack may hold for profiles and spaces; the rest of the 500 is the teardown provider & headroom.
+USER_STACK_CAPACITY = 400
+
+
+def user_stack_of(user_name: str, user_stacks: int) -> int:
+    """The UsersStack (0-based) a user lives in: a stable hash, independent of the order and number of users."""
+    return zlib.crc32(user_name.lower().encode()) % user_stacks
+
+
+def _check_user_stacks(cfg: PlatformConfig) -> None:
+    load = [0] * cfg.platform.user_stacks
+    for user in cfg.users:
+        load[user_stack_of(user.name, cfg.platform.user_stacks)] += 1 + len(user.private_spaces)
+    fullest = max(load, default=0)
+    if fullest > USER_STACK_CAPACITY:
+        raise ConfigError(
+            "platform.user_stacks",
+            f"too few user stacks for {len(cfg.users)} users: one would hold {fullest} profiles and spaces "
+            f"(limit {USER_STACK_CAPACITY} per stack, under CloudFormation's 500 resources); raise it",
+            cfg.platform.user_stacks,
+        )
 
 
 def _unique(seen: dict[str, str], key: str, path: str, what: str) -> None:
@@ -471,15 +536,6 @@ def _known_lcc(lccs: dict[str, LifecycleConfigSection], name: str, path: str) ->
 
 
 def _check_space(lccs: dict[str, LifecycleConfigSection], space: SpaceSection, path: str) -> None:
-    attached = list(space.lifecycle_configs)
-    for j, name in enumerate(attached):
-        lc = _known_lcc(lccs, name, f"{path}.lifecycle_configs[{j}]")
-        if lc.app_type != space.app_type:
-            raise ConfigError(
-                f"{path}.lifecycle_configs[{j}]",
-                f"lifecycle config is for {lc.app_type} apps but the space runs {space.app_type}",
-                name,
-            )
     if space.default_lifecycle_config is not None:
         lc = _known_lcc(lccs, space.default_lifecycle_config, f"{path}.default_lifecycle_config")
         if lc.app_type != space.app_type:
@@ -491,6 +547,9 @@ def _check_space(lccs: dict[str, LifecycleConfigSection], space: SpaceSection, p
 
 
 def _check_endpoint(ep: EndpointSection, path: str) -> None:
+    # Imported here so the config model stays importable without aws-cdk-lib's jsii start-up.
+    from sagemaker_platform.constructs.instance_storage import has_instance_storage
+
     if ep.kind == "serverless":
         if ep.serverless is None:
             raise ConfigError(f"{path}.serverless", "required when kind is serverless", None)
@@ -502,6 +561,9 @@ def _check_endpoint(ep: EndpointSection, path: str) -> None:
         if ep.data_capture.enabled:
             raise ConfigError(f"{path}.data_capture.enabled", "serverless endpoints do not support data capture",
                               True)
+        if ep.deployment is not None:
+            raise ConfigError(f"{path}.deployment", "deployment guardrails do not apply to serverless endpoints",
+                              ep.deployment.strategy)
         sc = ep.serverless
         if sc.provisioned_concurrency is not None and sc.provisioned_concurrency > sc.max_concurrency:
             raise ConfigError(f"{path}.serverless.provisioned_concurrency",
@@ -514,20 +576,59 @@ def _check_endpoint(ep: EndpointSection, path: str) -> None:
         raise ConfigError(f"{path}.async_inference", f"only valid when kind is async, not {ep.kind}", None)
     if ep.model.image is not None and ep.model.model_data_url is None:
         raise ConfigError(f"{path}.model.model_data_url", "required with model.image", None)
+    if ep.model.image is not None and ep.model.artifact_bucket is not None:
+        raise ConfigError(f"{path}.model.artifact_bucket",
+                          "only for model_package_arn (model_data_url names the bucket)", ep.model.artifact_bucket)
+    variant_names: dict[str, str] = {}
+    for k, v in enumerate(ep.variants):
+        _unique(variant_names, v.name, f"{path}.variants[{k}].name", "variant")
+        if ep.kind != "serverless" and v.volume_size_gb is not None and has_instance_storage(v.instance_type):
+            raise ConfigError(f"{path}.variants[{k}].volume_size_gb",
+                              f"{v.instance_type} uses local NVMe storage and takes no EBS volume size",
+                              v.volume_size_gb)
+    if ep.deployment is not None and ep.deployment.strategy == "rolling" and len(ep.variants) > 1:
+        raise ConfigError(f"{path}.deployment.strategy",
+                          "rolling deployments do not support endpoints with more than one variant", "rolling")
     if ep.autoscaling is not None:
-        a = ep.autoscaling
-        if a.min_capacity > a.max_capacity:
-            raise ConfigError(f"{path}.autoscaling.min_capacity",
-                              f"must not exceed max_capacity ({a.max_capacity})", a.min_capacity)
-        if a.min_capacity == 0 and ep.kind != "async":
-            raise ConfigError(f"{path}.autoscaling.min_capacity", "only async endpoints can scale to zero", 0)
-        if ep.kind == "serverless":
-            raise ConfigError(f"{path}.autoscaling", "instance autoscaling does not apply to serverless endpoints",
-                              None)
-        for k, v in enumerate(ep.variants):
-            if re.match(r"^ml\.t[0-9]", v.instance_type):
-                raise ConfigError(f"{path}.variants[{k}].instance_type",
-                                  "burstable instances cannot be autoscaled", v.instance_type)
+        _check_autoscaling(ep, ep.autoscaling, f"{path}.autoscaling")
+
+
+def _check_autoscaling(ep: EndpointSection, a: AutoscalingSection, path: str) -> None:
+    if ep.kind == "serverless":
+        raise ConfigError(path, "instance autoscaling does not apply to serverless endpoints", None)
+    if a.min_capacity > a.max_capacity:
+        raise ConfigError(f"{path}.min_capacity", f"must not exceed max_capacity ({a.max_capacity})", a.min_capacity)
+    if ep.kind == "async":
+        if a.target_invocations_per_instance is not None:
+            raise ConfigError(f"{path}.target_invocations_per_instance",
+                              "async endpoints scale on their backlog: use target_backlog_per_instance",
+                              a.target_invocations_per_instance)
+        if a.target_backlog_per_instance is None:
+            raise ConfigError(f"{path}.target_backlog_per_instance", "required for async endpoints", None)
+    else:
+        if a.min_capacity == 0:
+            raise ConfigError(f"{path}.min_capacity", "only async endpoints can scale to zero", 0)
+        if a.target_backlog_per_instance is not None:
+            raise ConfigError(f"{path}.target_backlog_per_instance", "only valid for async endpoints",
+                              a.target_backlog_per_instance)
+        if a.target_invocations_per_instance is None and a.custom_metric is None:
+            raise ConfigError(f"{path}.target_invocations_per_instance",
+                              "required for real-time autoscaling (or set custom_metric)", None)
+    for j, action in enumerate(a.scheduled_actions):
+        if action.min_capacity is None and action.max_capacity is None:
+            raise ConfigError(f"{path}.scheduled_actions[{j}]", "set min_capacity, max_capacity or both",
+                              action.name)
+        if action.min_capacity is not None and action.max_capacity is not None \
+                and action.min_capacity > action.max_capacity:
+            raise ConfigError(f"{path}.scheduled_actions[{j}].min_capacity",
+                              f"must not exceed max_capacity ({action.max_capacity})", action.min_capacity)
+        if action.min_capacity == 0 and ep.kind != "async":
+            raise ConfigError(f"{path}.scheduled_actions[{j}].min_capacity",
+                              "only async endpoints can scale to zero", 0)
+    for k, v in enumerate(ep.variants):
+        if re.match(r"^ml\.t[0-9]", v.instance_type):
+            raise ConfigError(f"{path.removesuffix('.autoscaling')}.variants[{k}].instance_type",
+                              "burstable instances cannot be autoscaled", v.instance_type)
 
 
 # --------------------------------------------------------------------------------------------------- loading

@@ -22,8 +22,13 @@ _REPLICATION_REASON = (
 class AccessLogBucket(Construct):
     """The target of S3 server access logs (which support SSE-S3 only, not SSE-KMS)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *,
-                 removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self,
@@ -35,20 +40,44 @@ class AccessLogBucket(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             removal_policy=removal_policy,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365),
-                                              noncurrent_version_expiration=cdk.Duration.days(30))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=cdk.Duration.days(365), noncurrent_version_expiration=cdk.Duration.days(30)
+                )
+            ],
         )
-        acknowledge(self.bucket, "AwsSolutions-S1",
-                    "This is the access-log bucket; logging it into itself would loop.")
-        acknowledge(self.bucket, ["HIPAA.Security-S3BucketLoggingEnabled", "NIST.800.53.R5-S3BucketLoggingEnabled",
-                                  "PCI.DSS.321-S3BucketLoggingEnabled"],
-                    "This is the access-log bucket; logging it into itself would loop.")
-        acknowledge(self.bucket, ["HIPAA.Security-S3DefaultEncryptionKMS", "NIST.800.53.R5-S3DefaultEncryptionKMS",
-                                  "PCI.DSS.321-S3DefaultEncryptionKMS"],
-                    "S3 server access logging supports only SSE-S3 on the target bucket.")
-        acknowledge(self.bucket, ["HIPAA.Security-S3BucketReplicationEnabled",
-                                  "NIST.800.53.R5-S3BucketReplicationEnabled",
-                                  "PCI.DSS.321-S3BucketReplicationEnabled"], _REPLICATION_REASON)
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "This is the access-log bucket; logging it into itself would loop.",
+        )
+        acknowledge(
+            self.bucket,
+            [
+                "HIPAA.Security-S3BucketLoggingEnabled",
+                "NIST.800.53.R5-S3BucketLoggingEnabled",
+                "PCI.DSS.321-S3BucketLoggingEnabled",
+            ],
+            "This is the access-log bucket; logging it into itself would loop.",
+        )
+        acknowledge(
+            self.bucket,
+            [
+                "HIPAA.Security-S3DefaultEncryptionKMS",
+                "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                "PCI.DSS.321-S3DefaultEncryptionKMS",
+            ],
+            "S3 server access logging supports only SSE-S3 on the target bucket.",
+        )
+        acknowledge(
+            self.bucket,
+            [
+                "HIPAA.Security-S3BucketReplicationEnabled",
+                "NIST.800.53.R5-S3BucketReplicationEnabled",
+                "PCI.DSS.321-S3BucketReplicationEnabled",
+            ],
+            _REPLICATION_REASON,
+        )
 
 
 class SecureBucket(Construct):
@@ -83,12 +112,22 @@ class SecureBucket(Construct):
             server_access_logs_prefix=access_log_prefix or f"{construct_id.lower()}/",
             cors=list(cors_rules) if cors_rules else None,
             removal_policy=removal_policy,
-            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90),
-                                              abort_incomplete_multipart_upload_after=cdk.Duration.days(7))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    noncurrent_version_expiration=cdk.Duration.days(90),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                )
+            ],
         )
-        acknowledge(self.bucket, ["HIPAA.Security-S3BucketReplicationEnabled",
-                                  "NIST.800.53.R5-S3BucketReplicationEnabled",
-                                  "PCI.DSS.321-S3BucketReplicationEnabled"], _REPLICATION_REASON)
+        acknowledge(
+            self.bucket,
+            [
+                "HIPAA.Security-S3BucketReplicationEnabled",
+                "NIST.800.53.R5-S3BucketReplicationEnabled",
+                "PCI.DSS.321-S3BucketReplicationEnabled",
+            ],
+            _REPLICATION_REASON,
+        )
 
     @property
     def bucket_name(self) -> str:
@@ -105,7 +144,11 @@ class SecureBucket(Construct):
         return self.bucket.grant_read_write(grantee, prefix)
 
     def s3_uri(self, prefix: str = "") -> str:
-        return f"s3://{self.bucket.bucket_name}/{prefix}".rstrip("/") if prefix else f"s3://{self.bucket.bucket_name}"
+        return (
+            f"s3://{self.bucket.bucket_name}/{prefix}".rstrip("/")
+            if prefix
+            else f"s3://{self.bucket.bucket_name}"
+        )
 
 
 class StudioBucket(SecureBucket):

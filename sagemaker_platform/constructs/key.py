@@ -27,7 +27,9 @@ class PlatformKey(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         if not alias.replace("/", "").replace("-", "").replace("_", "").isalnum():
-            raise ValueError(f"PlatformKey alias: only letters, digits, '/', '-' and '_' are allowed (got {alias!r})")
+            raise ValueError(
+                f"PlatformKey alias: only letters, digits, '/', '-' and '_' are allowed (got {alias!r})"
+            )
         self.key = kms.Key(
             self,
             "Key",
@@ -43,13 +45,20 @@ class PlatformKey(Construct):
                 iam.PolicyStatement(
                     sid="AllowCloudWatchLogs",
                     principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                    actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                             "kms:Describe*"],
+                    actions=[
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
                     resources=["*"],
                     conditions={
                         "ArnLike": {
                             "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                                service="logs", resource="log-group", resource_name="*",
+                                service="logs",
+                                resource="log-group",
+                                resource_name="*",
                                 arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                             )
                         }

@@ -18,12 +18,32 @@ from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASO
 # Interface endpoints a VpcOnly Studio domain needs without a NAT gateway (service suffixes after
 # com.amazonaws.<region>.); the Studio UI endpoint has its own name (aws.sagemaker.<region>.studio).
 STUDIO_ENDPOINTS: tuple[str, ...] = (
-    "sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.api", "ecr.dkr", "servicecatalog",
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "ecr.api",
+    "ecr.dkr",
+    "servicecatalog",
 )
 # Canvas's additional set (S3 is a gateway endpoint for both).
 CANVAS_ENDPOINTS: tuple[str, ...] = (
-    "notebook", "ec2", "monitoring", "application-autoscaling", "athena", "glue", "rds", "redshift-data",
-    "secretsmanager", "ssm", "forecast", "forecastquery", "textract", "comprehend", "rekognition", "kendra",
+    "notebook",
+    "ec2",
+    "monitoring",
+    "application-autoscaling",
+    "athena",
+    "glue",
+    "rds",
+    "redshift-data",
+    "secretsmanager",
+    "ssm",
+    "forecast",
+    "forecastquery",
+    "textract",
+    "comprehend",
+    "rekognition",
+    "kendra",
     "bedrock-runtime",
 )
 
@@ -85,22 +105,32 @@ class StudioNetwork(Construct):
                 max_azs=max_azs,
                 nat_gateways=0,
                 subnet_configuration=[
-                    ec2.SubnetConfiguration(name="studio", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED,
-                                            cidr_mask=20)
+                    ec2.SubnetConfiguration(
+                        name="studio", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=20
+                    )
                 ],
                 restrict_default_security_group=True,
             )
-            flow_logs = logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.ONE_YEAR,
-                                      encryption_key=flow_log_key, removal_policy=cdk.RemovalPolicy.RETAIN)
-            flow_log = vpc.add_flow_log("FlowLog",
-                                        destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
+            flow_logs = logs.LogGroup(
+                self,
+                "FlowLogs",
+                retention=logs.RetentionDays.ONE_YEAR,
+                encryption_key=flow_log_key,
+                removal_policy=cdk.RemovalPolicy.RETAIN,
+            )
+            flow_log = vpc.add_flow_log(
+                "FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs)
+            )
             acknowledge(flow_log, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
             self.vpc = vpc
         self.subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnets
 
         # Apps: NFS to the home EFS and JupyterServer <-> KernelGateway traffic stay inside this group.
         self.studio_security_group = ec2.SecurityGroup(
-            self, "StudioApps", vpc=self.vpc, allow_all_outbound=False,
+            self,
+            "StudioApps",
+            vpc=self.vpc,
+            allow_all_outbound=False,
             description="SageMaker Studio apps: NFS and app-to-app traffic within the group, HTTPS to endpoints",
         )
         sg = self.studio_security_group
@@ -110,15 +140,22 @@ class StudioNetwork(Construct):
         sg.add_egress_rule(sg, ec2.Port.tcp_range(8192, 65535), "JupyterServer to KernelGateway apps")
 
         self.endpoint_security_group = ec2.SecurityGroup(
-            self, "Endpoints", vpc=self.vpc, allow_all_outbound=False,
+            self,
+            "Endpoints",
+            vpc=self.vpc,
+            allow_all_outbound=False,
             description="Interface VPC endpoints for SageMaker Studio: HTTPS from the VPC",
         )
         # A new VPC's CIDR is known at synth; an imported one's is not, so then only the apps' group is allowed.
-        peer = ec2.Peer.security_group_id(sg.security_group_id) if existing_vpc_id else ec2.Peer.ipv4(vpc_cidr)
+        peer = (
+            ec2.Peer.security_group_id(sg.security_group_id) if existing_vpc_id else ec2.Peer.ipv4(vpc_cidr)
+        )
         self.endpoint_security_group.add_ingress_rule(peer, ec2.Port.tcp(443), "HTTPS from the VPC")
         # Isolated subnets have no internet route: HTTPS leaves only to interface endpoints and the S3 gateway,
         # whose addresses are a regional prefix list that cannot be resolved offline.
-        sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to VPC endpoints and the S3 gateway")
+        sg.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to VPC endpoints and the S3 gateway"
+        )
 
         self.endpoints: dict[str, ec2.IVpcEndpoint] = {}
         if create_endpoints:
@@ -127,7 +164,9 @@ class StudioNetwork(Construct):
     def _add_endpoints(self, canvas: bool, extra: Sequence[str]) -> None:
         region = cdk.Stack.of(self).region
         self.endpoints["s3"] = self.vpc.add_gateway_endpoint(
-            "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[ec2.SubnetSelection(subnets=self.subnets)]
+            "S3",
+            service=ec2.GatewayVpcEndpointAwsService.S3,
+            subnets=[ec2.SubnetSelection(subnets=self.subnets)],
         )
         services = list(STUDIO_ENDPOINTS)
         if canvas:

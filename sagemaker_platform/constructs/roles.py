@@ -16,7 +16,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.compliance import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
 
 
 class Persona(str, Enum):
@@ -39,10 +44,18 @@ SHARED_MODEL_ACTIONS = (
 _JOB_RESOURCES = {
     "training-job": ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"),
     "processing-job": ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"),
-    "hyper-parameter-tuning-job": ("CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob",
-                                   "StopHyperParameterTuningJob"),
-    "automl-job": ("CreateAutoMLJob", "CreateAutoMLJobV2", "DescribeAutoMLJob", "DescribeAutoMLJobV2",
-                   "StopAutoMLJob"),
+    "hyper-parameter-tuning-job": (
+        "CreateHyperParameterTuningJob",
+        "DescribeHyperParameterTuningJob",
+        "StopHyperParameterTuningJob",
+    ),
+    "automl-job": (
+        "CreateAutoMLJob",
+        "CreateAutoMLJobV2",
+        "DescribeAutoMLJob",
+        "DescribeAutoMLJobV2",
+        "StopAutoMLJob",
+    ),
     "experiment": ("CreateExperiment", "DescribeExperiment", "UpdateExperiment"),
     "experiment-trial": ("CreateTrial", "DescribeTrial", "UpdateTrial", "AssociateTrialComponent"),
     "experiment-trial-component": ("CreateTrialComponent", "DescribeTrialComponent", "UpdateTrialComponent"),
@@ -51,9 +64,18 @@ _JOB_RESOURCES = {
 _MLOPS_RESOURCES = {
     "model-package-group": ("CreateModelPackageGroup", "DescribeModelPackageGroup"),
     "model-package": ("CreateModelPackage", "DescribeModelPackage", "UpdateModelPackage"),
-    "pipeline": ("CreatePipeline", "DescribePipeline", "UpdatePipeline", "StartPipelineExecution",
-                 "DescribePipelineDefinitionForExecution"),
-    "pipeline-execution": ("DescribePipelineExecution", "ListPipelineExecutionSteps", "StopPipelineExecution"),
+    "pipeline": (
+        "CreatePipeline",
+        "DescribePipeline",
+        "UpdatePipeline",
+        "StartPipelineExecution",
+        "DescribePipelineDefinitionForExecution",
+    ),
+    "pipeline-execution": (
+        "DescribePipelineExecution",
+        "ListPipelineExecutionSteps",
+        "StopPipelineExecution",
+    ),
     "model": ("CreateModel", "DescribeModel", "DeleteModel"),
     "endpoint-config": ("CreateEndpointConfig", "DescribeEndpointConfig", "DeleteEndpointConfig"),
     "endpoint": ("CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint", "DeleteEndpoint", "InvokeEndpoint"),
@@ -71,8 +93,11 @@ def sagemaker_service_principal(scope: Construct, *extra_services: str) -> iam.I
     """SageMaker (and extra services) as principal, only on behalf of this account and region."""
     stack = cdk.Stack.of(scope)
     services = ["sagemaker.amazonaws.com", *extra_services]
-    principal: iam.IPrincipal = iam.CompositePrincipal(*(iam.ServicePrincipal(s) for s in services)) \
-        if extra_services else iam.ServicePrincipal(services[0])
+    principal: iam.IPrincipal = (
+        iam.CompositePrincipal(*(iam.ServicePrincipal(s) for s in services))
+        if extra_services
+        else iam.ServicePrincipal(services[0])
+    )
     return iam.PrincipalWithConditions(
         principal,
         {
@@ -130,47 +155,102 @@ class ExecutionRole(Construct):
             bucket.grant_read_write(self.role)
         if key is not None:
             key.grant_encrypt_decrypt(self.role)
-        acknowledge(self.role, "AwsSolutions-IAM5", _WILDCARD_REASON)
+        acknowledge_wildcards(self.role, _WILDCARD_REASON)
+        acknowledge(self.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
 
     @property
     def role_arn(self) -> str:
         return self.role.role_arn
 
-    def _add(self, sid: str, actions: Sequence[str], resources: Sequence[str],
-             conditions: dict[str, dict[str, object]] | None = None) -> None:
+    def _add(
+        self,
+        sid: str,
+        actions: Sequence[str],
+        resources: Sequence[str],
+        conditions: dict[str, dict[str, object]] | None = None,
+    ) -> None:
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid=sid, actions=list(actions), resources=list(resources), conditions=conditions)
+            iam.PolicyStatement(
+                sid=sid, actions=list(actions), resources=list(resources), conditions=conditions
+            )
         )
 
     def _studio_statements(self, domain_id: str | None) -> None:
         d = domain_id or "*"
         p = self._arn_prefix
         self._add("StudioDomainRead", ["sagemaker:DescribeDomain"], [f"{p}:domain/{d}"])
-        self._add("StudioProfiles", ["sagemaker:DescribeUserProfile", "sagemaker:CreatePresignedDomainUrl"],
-                  [f"{p}:user-profile/{d}/*"])
-        self._add("StudioSpaces", ["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace",
-                                   "sagemaker:DescribeSpace"], [f"{p}:space/{d}/*"])
-        self._add("StudioApps", ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:DescribeApp"],
-                  [f"{p}:app/{d}/*"])
-        self._add("StudioList", ["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles",
-                                 "sagemaker:ListDomains", "sagemaker:ListTags", "sagemaker:Search",
-                                 "sagemaker:ListStudioLifecycleConfigs"], ["*"])
-        self._add("StudioTagOnCreate", ["sagemaker:AddTags"], [f"{p}:*/*"],
-                  {"Null": {"sagemaker:TaggingAction": "false"}})
+        self._add(
+            "StudioProfiles",
+            ["sagemaker:DescribeUserProfile", "sagemaker:CreatePresignedDomainUrl"],
+            [f"{p}:user-profile/{d}/*"],
+        )
+        self._add(
+            "StudioSpaces",
+            [
+                "sagemaker:CreateSpace",
+                "sagemaker:UpdateSpace",
+                "sagemaker:DeleteSpace",
+                "sagemaker:DescribeSpace",
+            ],
+            [f"{p}:space/{d}/*"],
+        )
+        self._add(
+            "StudioApps",
+            ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:DescribeApp"],
+            [f"{p}:app/{d}/*"],
+        )
+        self._add(
+            "StudioList",
+            [
+                "sagemaker:ListApps",
+                "sagemaker:ListSpaces",
+                "sagemaker:ListUserProfiles",
+                "sagemaker:ListDomains",
+                "sagemaker:ListTags",
+                "sagemaker:Search",
+                "sagemaker:ListStudioLifecycleConfigs",
+            ],
+            ["*"],
+        )
+        self._add(
+            "StudioTagOnCreate",
+            ["sagemaker:AddTags"],
+            [f"{p}:*/*"],
+            {"Null": {"sagemaker:TaggingAction": "false"}},
+        )
 
     def _common_statements(self) -> None:
         stack = cdk.Stack.of(self)
         self._add("SharedModels", SHARED_MODEL_ACTIONS, ["*"])
-        self._add("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                           "logs:DescribeLogStreams", "logs:GetLogEvents"],
-                  [f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"])
+        self._add(
+            "Logs",
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+            ],
+            [f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"],
+        )
         self._add("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"])
-        self._add("EcrPull", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                  [f"arn:{stack.partition}:ecr:{stack.region}:*:repository/*"])
-        self._add("Metrics", ["cloudwatch:PutMetricData"], ["*"],
-                  {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "SageMaker*"]}})
-        self._add("PassSelf", ["iam:PassRole"], [self.role.role_arn],
-                  {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}})
+        self._add(
+            "EcrPull",
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            [f"arn:{stack.partition}:ecr:{stack.region}:*:repository/*"],
+        )
+        self._add(
+            "Metrics",
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "SageMaker*"]}},
+        )
+        self._add(
+            "PassSelf",
+            ["iam:PassRole"],
+            [self.role.role_arn],
+            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
 
     def _jobs(self, resources: dict[str, tuple[str, ...]]) -> None:
         for resource_type, verbs in resources.items():

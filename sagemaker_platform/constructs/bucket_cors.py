@@ -1,0 +1,64 @@
+"""CORS for Studio and Canvas on a bucket the stack does not own, such as ``sagemaker-<region>-<account>``.
+
+PutBucketCors replaces the whole configuration, and the console overwrites it too, so the handler merges the
+platform's rules (identified by rule ID) into what is there, and removes exactly those on Delete.
+"""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from sagemaker_platform.compliance import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
+from sagemaker_platform.constructs import cors
+from sagemaker_platform.constructs.handler_provider import HandlerProvider
+
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class ExistingBucketCors(Construct):
+    """Merge the Studio rule (and the Canvas local-upload rule) into an existing bucket's CORS configuration."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        canvas: bool = False,
+        log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not cdk.Token.is_unresolved(bucket_name) and not BUCKET_NAME.match(bucket_name):
+            raise ValueError(
+                f"ExistingBucketCors bucket_name: not a valid S3 bucket name (got {bucket_name!r})"
+            )
+        provider = HandlerProvider.of(self, "bucket_cors", log_key=log_key, waits=False)
+        provider.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketCORS", "s3:PutBucketCORS"],
+                resources=[f"arn:{cdk.Stack.of(self).partition}:s3:::{bucket_name}"],
+            )
+        )
+        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        acknowledge_wildcards(
+            provider.role,
+            "Only the log-stream wildcard of the handler's own log group remains.",
+        )
+        rules = [dict(rule) for rule in cors.platform_rules(canvas)]
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type="Custom::BucketCors",
+            properties={"BucketName": bucket_name, "Rules": rules},
+        )

@@ -1,0 +1,259 @@
+"""SageMaker Canvas: its settings (not in the CloudFormation schema) and idle shutdown.
+
+``CanvasSettings`` sets ``CanvasAppSettings`` with UpdateDomain (or UpdateUserProfile for one user) on Create and
+Update, resets it on Delete, and touches no field CloudFormation owns. ``CanvasIdleShutdown`` deletes Canvas apps
+that have been idle longer than the limit, since Canvas bills its workspace instance until the app is deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from sagemaker_platform.compliance import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
+from sagemaker_platform.constructs.domain import IStudioDomain
+from sagemaker_platform.constructs.handler_provider import LAMBDA_DIR, RUNTIME, HandlerProvider
+
+
+class CanvasSettings(Construct):
+    """Canvas features for a whole domain (``user_profile_name=None``) or one user profile."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        user_profile_name: str | None = None,
+        workspace_s3_uri: str | None = None,
+        workspace_key: kms.IKey | None = None,
+        time_series_role: iam.IRole | None = None,
+        model_registry: bool = True,
+        direct_deploy: bool = True,
+        kendra: bool = False,
+        generative_ai_role: iam.IRole | None = None,
+        log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if workspace_s3_uri is not None and not (
+            cdk.Token.is_unresolved(workspace_s3_uri) or workspace_s3_uri.startswith("s3://")
+        ):
+            raise ValueError(
+                f"CanvasSettings workspace_s3_uri: must start with s3:// (got {workspace_s3_uri!r})"
+            )
+        if workspace_key is not None and workspace_s3_uri is None:
+            raise ValueError(
+                "CanvasSettings workspace_key: only with workspace_s3_uri (got a key and no URI)"
+            )
+        settings: dict[str, Any] = {
+            "TimeSeriesForecastingSettings": {"Status": "ENABLED" if time_series_role else "DISABLED"},
+            "ModelRegisterSettings": {"Status": "ENABLED" if model_registry else "DISABLED"},
+            "DirectDeploySettings": {"Status": "ENABLED" if direct_deploy else "DISABLED"},
+            "KendraSettings": {"Status": "ENABLED" if kendra else "DISABLED"},
+        }
+        if time_series_role is not None:
+            settings["TimeSeriesForecastingSettings"]["AmazonForecastRoleArn"] = time_series_role.role_arn
+        if generative_ai_role is not None:
+            settings["GenerativeAiSettings"] = {"AmazonBedrockRoleArn": generative_ai_role.role_arn}
+        if workspace_s3_uri is not None:
+            settings["WorkspaceSettings"] = {"S3ArtifactPath": workspace_s3_uri}
+            if workspace_key is not None:
+                settings["WorkspaceSettings"]["S3KmsKeyId"] = workspace_key.key_arn
+        stack = cdk.Stack.of(self)
+        provider = HandlerProvider.of(
+            self,
+            "canvas_settings",
+            log_key=log_key,
+            total_timeout=cdk.Duration.minutes(30),
+            query_interval=cdk.Duration.seconds(15),
+        )
+        target = (
+            stack.format_arn(
+                service="sagemaker",
+                resource="user-profile",
+                resource_name=f"{domain.domain_id}/{user_profile_name}",
+            )
+            if user_profile_name
+            else stack.format_arn(service="sagemaker", resource="domain", resource_name=domain.domain_id)
+        )
+        actions = (
+            ["sagemaker:UpdateUserProfile", "sagemaker:DescribeUserProfile"]
+            if user_profile_name
+            else ["sagemaker:UpdateDomain", "sagemaker:DescribeDomain"]
+        )
+        provider.add_to_policy(iam.PolicyStatement(actions=actions, resources=[target]))
+        roles = [r for r in (time_series_role, generative_ai_role) if r is not None]
+        if roles:
+            provider.add_to_policy(
+                iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in roles])
+            )
+        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        acknowledge_wildcards(provider.role, "Only the log-stream wildcard of the handler's own log group.")
+        properties: dict[str, Any] = {"DomainId": domain.domain_id, "CanvasAppSettings": settings}
+        if user_profile_name:
+            properties["UserProfileName"] = user_profile_name
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type="Custom::CanvasSettings",
+            properties=properties,
+        )
+        if isinstance(domain, Construct):
+            self.resource.node.add_dependency(domain)
+        self.settings = settings
+
+
+class CanvasIdleShutdown(Construct):
+    """A scheduled function that deletes Canvas apps idle for ``idle_minutes`` (from Canvas's AppActivity
+    metric; an app with no data point is left alone)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        idle_minutes: int = 120,
+        log_key: kms.IKey | None = None,
+        schedule: events.Schedule | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not 60 <= idle_minutes <= 1440:
+            raise ValueError(f"CanvasIdleShutdown idle_minutes: must be 60-1440 (got {idle_minutes})")
+        stack = cdk.Stack.of(self)
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_YEAR,
+            encryption_key=log_key,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Deletes idle SageMaker Canvas apps",
+        )
+        log_group.grant_write(role)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:ListApps", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"],
+                resources=["*"],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteApp", "sagemaker:DescribeApp"],
+                resources=[
+                    stack.format_arn(
+                        service="sagemaker", resource="app", resource_name=f"{domain.domain_id}/*/canvas/*"
+                    )
+                ],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="canvas_idle.handler",
+            code=lambda_.Code.from_asset(str(LAMBDA_DIR), exclude=["__pycache__", "*.pyc"]),
+            timeout=cdk.Duration.minutes(5),
+            memory_size=256,
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            environment={"DOMAIN_ID": domain.domain_id, "IDLE_MINUTES": str(idle_minutes)},
+            reserved_concurrent_executions=1,
+        )
+        self.rule = events.Rule(
+            self,
+            "Schedule",
+            schedule=schedule or events.Schedule.rate(cdk.Duration.minutes(15)),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )
+        acknowledge(role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        acknowledge_wildcards(
+            role,
+            "ListApps and CloudWatch metric reads have no resource-level permissions; DeleteApp is limited "
+            "to Canvas apps of this domain.",
+        )
+        acknowledge(
+            self.function,
+            [
+                "HIPAA.Security-LambdaInsideVPC",
+                "NIST.800.53.R5-LambdaInsideVPC",
+                "PCI.DSS.321-LambdaInsideVPC",
+            ],
+            "Calls only AWS APIs; inside the isolated VPC it would need CloudWatch and SageMaker endpoints "
+            "and its ENIs would hold the subnets the teardown must release.",
+        )
+        acknowledge(
+            self.function,
+            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
+            "A missed run is harmless: the next scheduled run 15 minutes later does the same work.",
+        )
+
+
+class SageMakerProjects(Construct):
+    """Enable SageMaker Projects (the Service Catalog portfolio) and give the execution roles access to it.
+
+    Delete takes the roles off the portfolio but leaves the account-level enablement on.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, roles: list[iam.IRole], log_key: kms.IKey | None = None
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not roles:
+            raise ValueError("SageMakerProjects roles: at least one execution role is required (got [])")
+        provider = HandlerProvider.of(
+            self,
+            "projects",
+            log_key=log_key,
+            total_timeout=cdk.Duration.minutes(20),
+            query_interval=cdk.Duration.seconds(15),
+        )
+        provider.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:EnableSagemakerServicecatalogPortfolio",
+                    "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
+                    "servicecatalog:ListAcceptedPortfolioShares",
+                    "servicecatalog:AcceptPortfolioShare",
+                    "servicecatalog:AssociatePrincipalWithPortfolio",
+                    "servicecatalog:DisassociatePrincipalFromPortfolio",
+                    "servicecatalog:ListPrincipalsForPortfolio",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(actions=["iam:GetRole"], resources=[r.role_arn for r in roles]),
+        )
+        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        acknowledge_wildcards(
+            provider.role,
+            "The SageMaker portfolio is AWS-owned and its id is only known at run time; the enablement "
+            "actions have no resource-level permissions.",
+        )
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type="Custom::SageMakerProjects",
+            properties={"PrincipalArns": [r.role_arn for r in roles]},
+        )
+        self.portfolio_id = self.resource.get_att_string("PortfolioId")

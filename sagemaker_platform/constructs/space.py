@@ -1,0 +1,142 @@
+"""Studio spaces: private (owned by one user profile) or shared (every user of the domain)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from sagemaker_platform.constructs.domain import IdleShutdown, IStudioDomain
+from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
+from sagemaker_platform.constructs.user_profile import UserProfile
+
+SPACE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$")
+SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
+
+
+class _Space(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        kind: str,
+        domain: IStudioDomain,
+        space_name: str,
+        app_type: str,
+        owner: UserProfile | None,
+        ebs_gb: int | None,
+        default_lifecycle_config: AnyLifecycleConfig | None,
+        idle_timeout_minutes: int | None,
+        display_name: str | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not SPACE_NAME.match(space_name):
+            raise ValueError(f"{kind} space_name: 1-62 letters, digits and dashes (got {space_name!r})")
+        if app_type not in SPACE_APP_TYPES:
+            raise ValueError(
+                f"{kind} app_type: must be one of {', '.join(SPACE_APP_TYPES)} (got {app_type!r})"
+            )
+        if ebs_gb is not None and not 5 <= ebs_gb <= 16384:
+            raise ValueError(f"{kind} ebs_gb: must be 5-16384 (got {ebs_gb})")
+        if default_lifecycle_config is not None and default_lifecycle_config.app_type != app_type:
+            raise ValueError(
+                f"{kind} default_lifecycle_config: {default_lifecycle_config.logical_name!r} is for "
+                f"{default_lifecycle_config.app_type} apps but the space runs {app_type} "
+                f"(got {default_lifecycle_config.app_type!r})"
+            )
+        if idle_timeout_minutes is not None:
+            IdleShutdown(idle_timeout_minutes, 60, 525600).validate(kind)
+        block: dict[str, Any] = {}
+        if default_lifecycle_config is not None:
+            block["defaultResourceSpec"] = {"lifecycleConfigArn": default_lifecycle_config.arn}
+        if idle_timeout_minutes is not None:
+            block["appLifecycleManagement"] = {"idleSettings": {"idleTimeoutInMinutes": idle_timeout_minutes}}
+        settings: dict[str, Any] = {"appType": app_type}
+        if block:
+            settings["jupyterLabAppSettings" if app_type == "JupyterLab" else "codeEditorAppSettings"] = block
+        if ebs_gb is not None:
+            settings["spaceStorageSettings"] = {"ebsStorageSettings": {"ebsVolumeSizeInGb": ebs_gb}}
+        self.resource = sagemaker.CfnSpace(
+            self,
+            "Resource",
+            domain_id=domain.domain_id,
+            space_name=space_name,
+            space_display_name=display_name,
+            ownership_settings={"ownerUserProfileName": owner.user_profile_name} if owner else None,
+            space_sharing_settings={"sharingType": "Private" if owner else "Shared"},
+            space_settings=settings,
+        )
+        if owner is not None:
+            self.resource.node.add_dependency(owner)
+        if default_lifecycle_config is not None:
+            self.resource.node.add_dependency(default_lifecycle_config)
+        self.space_name = space_name
+        self.space_arn = self.resource.attr_space_arn
+        self.app_type = app_type
+        self.owner = owner
+
+
+class PrivateSpace(_Space):
+    """A space only its owner can open; its EBS volume holds the owner's work."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        owner: UserProfile,
+        space_name: str,
+        app_type: str = "JupyterLab",
+        ebs_gb: int | None = None,
+        default_lifecycle_config: AnyLifecycleConfig | None = None,
+        idle_timeout_minutes: int | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            kind="PrivateSpace",
+            domain=domain,
+            space_name=space_name,
+            app_type=app_type,
+            owner=owner,
+            ebs_gb=ebs_gb,
+            default_lifecycle_config=default_lifecycle_config,
+            idle_timeout_minutes=idle_timeout_minutes,
+            display_name=display_name,
+        )
+
+
+class SharedSpace(_Space):
+    """A space every user of the domain can open; it runs as the domain's default space execution role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        space_name: str,
+        app_type: str = "JupyterLab",
+        ebs_gb: int | None = None,
+        default_lifecycle_config: AnyLifecycleConfig | None = None,
+        idle_timeout_minutes: int | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            kind="SharedSpace",
+            domain=domain,
+            space_name=space_name,
+            app_type=app_type,
+            owner=None,
+            ebs_gb=ebs_gb,
+            default_lifecycle_config=default_lifecycle_config,
+            idle_timeout_minutes=idle_timeout_minutes,
+            display_name=display_name,
+        )

@@ -1,0 +1,181 @@
+"""Custom resources that let CloudFormation tear a Studio platform down without getting stuck.
+
+``StudioTeardown`` depends on the profiles and spaces it guards, so CloudFormation deletes it first: it deletes
+their apps (by profile and by space) and the spaces users created, and waits. It also runs on the Update that
+drops a user from the config. ``DomainCleanup`` depends on the domain, and is deleted before it: it deletes the
+domain itself (with the configured home-EFS retention), then the NFS security groups SageMaker left in the VPC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from sagemaker_platform.compliance import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
+from sagemaker_platform.constructs.domain import IStudioDomain
+from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.constructs.space import PrivateSpace, SharedSpace
+from sagemaker_platform.constructs.user_profile import UserProfile
+
+_LIST_REASON = "SageMaker List* and EC2/EFS Describe* actions support no resource-level permissions."
+
+
+def _sagemaker_arn(scope: Construct, resource: str, name: str) -> str:
+    return cdk.Stack.of(scope).format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+
+class StudioTeardown(Construct):
+    """Deletes the apps and user-created spaces of the guarded profiles and spaces before CloudFormation
+    deletes them, on stack deletion and when a profile or space is removed from the stack."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        user_profiles: Sequence[UserProfile] = (),
+        spaces: Sequence[PrivateSpace | SharedSpace] = (),
+        delete_private_space_data: bool = False,
+        timeout: cdk.Duration = cdk.Duration.minutes(60),
+        log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        minutes = int(timeout.to_minutes())
+        if not 10 <= minutes <= 120:
+            raise ValueError(f"StudioTeardown timeout: must be 10-120 minutes (got {minutes})")
+        provider = HandlerProvider.of(
+            self, "studio_teardown", log_key=log_key, total_timeout=cdk.Duration.minutes(minutes + 5)
+        )
+        provider.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteApp", "sagemaker:DescribeApp"],
+                resources=[_sagemaker_arn(self, "app", f"{domain.domain_id}/*")],
+            ),
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteSpace", "sagemaker:DescribeSpace"],
+                resources=[_sagemaker_arn(self, "space", f"{domain.domain_id}/*")],
+            ),
+            iam.PolicyStatement(
+                actions=["sagemaker:DescribeUserProfile"],
+                resources=[_sagemaker_arn(self, "user-profile", f"{domain.domain_id}/*")],
+            ),
+        )
+        acknowledge_wildcards(provider.role, f"{_LIST_REASON} Apps and spaces are scoped to the domain.")
+        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type="Custom::StudioTeardown",
+            properties={
+                "DomainId": domain.domain_id,
+                "UserProfileNames": [p.user_profile_name for p in user_profiles],
+                "SpaceNames": [s.space_name for s in spaces],
+                "DeletePrivateSpaceData": "true" if delete_private_space_data else "false",
+                "TimeoutMinutes": str(minutes),
+            },
+        )
+        for guarded in [*user_profiles, *spaces]:
+            self.resource.node.add_dependency(guarded)
+
+
+class DomainCleanup(Construct):
+    """Deletes the domain (keeping or deleting its home EFS), then the NFS security groups SageMaker created in
+    the VPC, found by SageMaker's ``ManagedByAmazonSageMakerResource`` tag for this domain only.
+
+    Everything that must go before the domain (profiles, spaces, teardown, Canvas settings) must depend on this.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        vpc_id: str,
+        home_efs_file_system_id: str,
+        home_efs: str = "retain",
+        timeout: cdk.Duration = cdk.Duration.minutes(60),
+        log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if home_efs not in ("retain", "delete"):
+            raise ValueError(f"DomainCleanup home_efs: must be retain or delete (got {home_efs!r})")
+        stack = cdk.Stack.of(self)
+        provider = HandlerProvider.of(self, "domain_leftovers", log_key=log_key, total_timeout=timeout)
+        efs_arn = stack.format_arn(
+            service="elasticfilesystem", resource="file-system", resource_name=home_efs_file_system_id
+        )
+        efs_actions = [
+            "elasticfilesystem:DescribeMountTargets",
+            "elasticfilesystem:DeleteMountTarget",
+            "elasticfilesystem:DescribeFileSystems",
+        ]
+        if home_efs == "delete":
+            efs_actions.append("elasticfilesystem:DeleteFileSystem")
+        provider.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:DeleteDomain", "sagemaker:DescribeDomain"],
+                resources=[_sagemaker_arn(self, "domain", domain.domain_id)],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:ListUserProfiles",
+                    "sagemaker:ListSpaces",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSecurityGroupRules",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(actions=efs_actions, resources=[efs_arn]),
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:RevokeSecurityGroupIngress",
+                    "ec2:RevokeSecurityGroupEgress",
+                    "ec2:DeleteSecurityGroup",
+                ],
+                resources=[stack.format_arn(service="ec2", resource="security-group", resource_name="*")],
+                conditions={
+                    "StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain.domain_arn}
+                },
+            ),
+        )
+        acknowledge_wildcards(
+            provider.role,
+            f"{_LIST_REASON} Security-group changes are limited by the domain's SageMaker tag.",
+        )
+        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type="Custom::StudioDomainCleanup",
+            properties={
+                "DomainId": domain.domain_id,
+                "VpcId": vpc_id,
+                "HomeEfs": home_efs,
+                "HomeEfsFileSystemId": home_efs_file_system_id,
+            },
+        )
+        if isinstance(domain, Construct):
+            self.resource.node.add_dependency(domain)
+
+    def guard(self, *constructs: Construct) -> None:
+        """Make ``constructs`` be deleted before the domain is."""
+        for construct in constructs:
+            construct.node.add_dependency(self.resource)

@@ -1,0 +1,84 @@
+"""Studio user profiles: an IAM or IAM Identity Center user with a persona's role and settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from sagemaker_platform.constructs.domain import IdleShutdown, IStudioDomain, app_settings
+from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
+
+PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+class UserProfile(Construct):
+    """One Studio user. Settings not given here are inherited from the domain's defaults.
+
+    Attributes: ``user_profile_name``, ``user_profile_arn``, ``domain``, ``execution_role``, ``resource``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain: IStudioDomain,
+        user_profile_name: str,
+        execution_role: iam.IRole | None = None,
+        execution_role_arn: str | None = None,
+        sso_user_name: str | None = None,
+        lifecycle_configs: Sequence[AnyLifecycleConfig] = (),
+        default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
+        idle_shutdown: IdleShutdown | None = None,
+        security_group_ids: Sequence[str] = (),
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not PROFILE_NAME.match(user_profile_name):
+            raise ValueError(
+                "UserProfile user_profile_name: 1-63 letters, digits and dashes, starting with a letter or digit "
+                f"(got {user_profile_name!r})"
+            )
+        if execution_role is not None and execution_role_arn is not None:
+            raise ValueError(
+                "UserProfile execution_role: give execution_role or execution_role_arn, not both"
+            )
+        if sso_user_name is not None and not 0 < len(sso_user_name) <= 128:
+            raise ValueError(f"UserProfile sso_user_name: 1-128 characters (got {sso_user_name!r})")
+        if len(security_group_ids) > 2:
+            raise ValueError(
+                f"UserProfile security_group_ids: at most 2 in a VpcOnly domain (got {len(security_group_ids)})"
+            )
+        if idle_shutdown is not None:
+            idle_shutdown.validate("UserProfile")
+        role_arn = execution_role.role_arn if execution_role is not None else execution_role_arn
+        settings: dict[str, Any] = app_settings(
+            "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, idle_shutdown
+        )
+        if role_arn is not None:
+            settings["executionRole"] = role_arn
+        if security_group_ids:
+            settings["securityGroups"] = list(security_group_ids)
+        self.resource = sagemaker.CfnUserProfile(
+            self,
+            "Resource",
+            domain_id=domain.domain_id,
+            user_profile_name=user_profile_name,
+            single_sign_on_user_identifier="UserName" if sso_user_name else None,
+            single_sign_on_user_value=sso_user_name,
+            user_settings=settings or None,
+            tags=[{"key": k, "value": v} for k, v in sorted((tags or {}).items())] or None,
+        )
+        if execution_role is not None:
+            self.resource.node.add_dependency(execution_role)
+        for lcc in [*lifecycle_configs, *(default_lifecycle_configs or {}).values()]:
+            self.resource.node.add_dependency(lcc)
+        self.domain = domain
+        self.execution_role = execution_role
+        self.user_profile_name = user_profile_name
+        self.user_profile_arn = self.resource.attr_user_profile_arn

@@ -1,0 +1,175 @@
+"""StudioStack: key, buckets, persona roles, lifecycle configs, the domain, shared spaces, and the domain-level
+custom resources (Canvas settings, Projects, CORS on existing buckets, teardown helpers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from sagemaker_platform.config import LifecycleConfigSection, PlatformConfig
+from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
+from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
+from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
+from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain
+from sagemaker_platform.constructs.key import PlatformKey
+from sagemaker_platform.constructs.lifecycle_config import LifecycleConfig, builtin_script
+from sagemaker_platform.constructs.network import StudioNetwork
+from sagemaker_platform.constructs.roles import ExecutionRole
+from sagemaker_platform.constructs.space import SharedSpace
+from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
+
+
+def ssm_name(config: PlatformConfig, *parts: str) -> str:
+    """Where the StudioStack publishes what other stacks need (read at deploy time, never looked up at synth)."""
+    return "/".join(["", "sagemaker-platform", config.platform.prefix, *parts])
+
+
+def lcc_script(config: PlatformConfig, lc: LifecycleConfigSection) -> str:
+    if lc.builtin is not None:
+        return builtin_script(lc.builtin).read_text(encoding="utf-8")
+    assert lc.script is not None
+    path = (config.source_dir / lc.script).resolve()
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(
+            f"domain.lifecycle_configs[{lc.name}].script: cannot read {str(path)!r} ({exc.strerror})"
+        ) from None
+
+
+def idle_shutdown(config: PlatformConfig) -> IdleShutdown | None:
+    idle = config.domain.idle_shutdown
+    if not idle.enabled:
+        return None
+    return IdleShutdown(idle.idle_timeout_minutes, idle.min_idle_timeout_minutes, idle.max_idle_timeout_minutes)
+
+
+class StudioStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: PlatformConfig, network: StudioNetwork, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prefix = config.platform.prefix
+        d = config.domain
+        self.key = PlatformKey(self, "Key", alias=f"{prefix}/studio",
+                               description=f"SageMaker platform {prefix}: domain EFS/EBS, buckets, logs")
+        self.access_logs = AccessLogBucket(self, "AccessLogs")
+        self.bucket = StudioBucket(self, "StudioBucket", encryption_key=self.key.key,
+                                   access_log_bucket=self.access_logs.bucket, canvas=d.canvas.enabled)
+
+        self.roles: dict[str, ExecutionRole] = {}
+        for persona in config.personas_in_use():
+            self.roles[persona] = ExecutionRole(
+                self,
+                f"Role-{persona}",
+                persona=persona,
+                buckets=[self.bucket.bucket],
+                key=self.key.key,
+                canvas_time_series=d.canvas.time_series_forecasting,
+                canvas_generative_ai=d.canvas.generative_ai,
+            )
+
+        self.lifecycle_configs: dict[str, LifecycleConfig] = {}
+        for lc in d.lifecycle_configs:
+            self.lifecycle_configs[lc.name] = LifecycleConfig(
+                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc)
+            )
+        defaults = {
+            lc.app_type: self.lifecycle_configs[lc.name] for lc in d.lifecycle_configs if lc.default
+        }
+
+        self.domain = StudioDomain(
+            self,
+            "Domain",
+            domain_name=config.domain_name,
+            auth_mode=d.auth_mode,
+            app_network_access_type=d.app_network_access_type,
+            vpc_id=network.vpc.vpc_id,
+            subnet_ids=network.subnet_ids,
+            security_group_ids=[network.studio_security_group.security_group_id],
+            default_execution_role=self.roles["data_scientist"].role,
+            kms_key=self.key.key,
+            new_studio=d.default_experience == "studio",
+            idle_shutdown=idle_shutdown(config),
+            lifecycle_configs=list(self.lifecycle_configs.values()),
+            default_lifecycle_configs=defaults,
+            default_ebs_gb=d.storage.default_ebs_gb,
+            max_ebs_gb=d.storage.max_ebs_gb,
+            hidden_app_types=d.hidden_app_types,
+            hidden_instance_types=d.hidden_instance_types,
+            docker_access=d.docker_access,
+            vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
+            sharing_bucket=self.bucket.bucket if d.notebook_sharing else None,
+        )
+        self.cleanup = DomainCleanup(
+            self, "DomainCleanup", domain=self.domain, vpc_id=network.vpc.vpc_id,
+            home_efs_file_system_id=self.domain.home_efs_file_system_id, home_efs=config.teardown.home_efs,
+            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes), log_key=self.key.key,
+        )
+
+        self.shared_spaces = [
+            SharedSpace(
+                self,
+                f"Space-{space.name}",
+                domain=self.domain,
+                space_name=space.name,
+                app_type=space.app_type,
+                ebs_gb=space.ebs_gb,
+                display_name=space.display_name,
+                default_lifecycle_config=self.lifecycle_configs[space.default_lifecycle_config]
+                if space.default_lifecycle_config
+                else None,
+            )
+            for space in config.spaces
+        ]
+        self.cleanup.guard(*self.shared_spaces)
+        if self.shared_spaces:
+            self.teardown = StudioTeardown(
+                self, "SpacesTeardown", domain=self.domain, spaces=self.shared_spaces,
+                delete_private_space_data=config.teardown.delete_private_space_data,
+                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes), log_key=self.key.key,
+            )
+
+        if d.canvas.enabled:
+            analyst = self.roles["business_analyst"].role
+            self.canvas = CanvasSettings(
+                self,
+                "CanvasSettings",
+                domain=self.domain,
+                workspace_s3_uri=self.bucket.s3_uri("canvas"),
+                workspace_key=self.key.key,
+                time_series_role=analyst if d.canvas.time_series_forecasting else None,
+                model_registry=d.canvas.model_registry,
+                direct_deploy=d.canvas.direct_deploy,
+                kendra=bool(d.canvas.kendra_index_ids),
+                log_key=self.key.key,
+            )
+            self.cleanup.guard(self.canvas)
+            if d.canvas.idle_shutdown_minutes:
+                CanvasIdleShutdown(self, "CanvasIdleShutdown", domain=self.domain,
+                                   idle_minutes=d.canvas.idle_shutdown_minutes, log_key=self.key.key)
+        if d.projects:
+            SageMakerProjects(self, "Projects", roles=[r.role for r in self.roles.values()], log_key=self.key.key)
+        for i, bucket_name in enumerate(config.buckets.merge_cors_into):
+            ExistingBucketCors(self, f"Cors{i}", bucket_name=bucket_name, canvas=d.canvas.enabled,
+                               log_key=self.key.key)
+
+        self._publish(config)
+        cdk.CfnOutput(self, "DomainId", value=self.domain.domain_id)
+        cdk.CfnOutput(self, "DomainUrl", value=self.domain.url)
+        cdk.CfnOutput(self, "StudioBucketName", value=self.bucket.bucket_name)
+
+    def _publish(self, config: PlatformConfig) -> None:
+        values = {
+            ("domain-id",): self.domain.domain_id,
+            ("key-arn",): self.key.key_arn,
+            **{("roles", persona): role.role_arn for persona, role in self.roles.items()},
+        }
+        for parts, value in values.items():
+            ssm.StringParameter(
+                self, "Param-" + "-".join(parts), parameter_name=ssm_name(config, *parts), string_value=value,
+                description="Published by the SageMaker platform's StudioStack for its UsersStacks",
+            )

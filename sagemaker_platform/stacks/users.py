@@ -1,0 +1,83 @@
+"""UsersStack: one shard of the user profiles (and their private spaces) with the teardown that guards them.
+
+A large domain is split over several stacks so none nears CloudFormation's 500-resource limit. A shard finds the
+domain, roles and key through SSM parameters resolved at deploy time (no lookup at synth, no export to lock them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from sagemaker_platform.config import PlatformConfig, UserSection
+from sagemaker_platform.constructs.domain import StudioDomain
+from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
+from sagemaker_platform.constructs.space import PrivateSpace
+from sagemaker_platform.constructs.teardown import StudioTeardown
+from sagemaker_platform.constructs.user_profile import UserProfile
+from sagemaker_platform.stacks.studio import lcc_script, ssm_name
+
+
+class UsersStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: PlatformConfig, users: list[UserSection], **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        domain_id = ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "domain-id"))
+        self.domain = StudioDomain.from_domain_attributes(self, "Domain", domain_id=domain_id)
+        key = kms.Key.from_key_arn(
+            self, "Key", ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "key-arn"))
+        )
+        role_arns = {
+            persona: ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "roles", persona))
+            for persona in {u.persona for u in users}
+        }
+        lccs: dict[str, ImportedLifecycleConfig] = {}
+        for lc in config.domain.lifecycle_configs:
+            lccs[lc.name] = LifecycleConfig.from_script(
+                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc)
+            )
+        self.profiles: list[UserProfile] = []
+        self.spaces: list[PrivateSpace] = []
+        for user in users:
+            profile = UserProfile(
+                self,
+                f"User-{user.name}",
+                domain=self.domain,
+                user_profile_name=user.name,
+                execution_role_arn=role_arns[user.persona],
+                sso_user_name=user.sso_user_name,
+                lifecycle_configs=[lccs[name] for name in user.lifecycle_configs],
+                tags={"persona": user.persona},
+            )
+            self.profiles.append(profile)
+            for space in user.private_spaces:
+                self.spaces.append(
+                    PrivateSpace(
+                        self,
+                        f"Space-{space.name}",
+                        domain=self.domain,
+                        owner=profile,
+                        space_name=space.name,
+                        app_type=space.app_type,
+                        ebs_gb=space.ebs_gb,
+                        display_name=space.display_name,
+                        default_lifecycle_config=lccs[space.default_lifecycle_config]
+                        if space.default_lifecycle_config
+                        else None,
+                    )
+                )
+        self.teardown = StudioTeardown(
+            self,
+            "Teardown",
+            domain=self.domain,
+            user_profiles=self.profiles,
+            spaces=self.spaces,
+            delete_private_space_data=config.teardown.delete_private_space_data,
+            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
+            log_key=key,
+        )
