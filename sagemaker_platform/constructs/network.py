@@ -123,6 +123,7 @@ class StudioNetwork(Construct):
             )
             acknowledge(flow_log, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
             self.vpc = vpc
+        self._route_tables_known = not existing_vpc_id or all(s.route_table_id for s in existing_subnets)
         self.subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnets
 
         # Apps: NFS to the home EFS and JupyterServer <-> KernelGateway traffic stay inside this group.
@@ -163,11 +164,16 @@ class StudioNetwork(Construct):
 
     def _add_endpoints(self, canvas: bool, extra: Sequence[str]) -> None:
         region = cdk.Stack.of(self).region
-        self.endpoints["s3"] = self.vpc.add_gateway_endpoint(
-            "S3",
-            service=ec2.GatewayVpcEndpointAwsService.S3,
-            subnets=[ec2.SubnetSelection(subnets=self.subnets)],
-        )
+        if self._route_tables_known:
+            self.endpoints["s3"] = self.vpc.add_gateway_endpoint(
+                "S3", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[ec2.SubnetSelection(subnets=self.subnets)]
+            )
+        else:
+            cdk.Annotations.of(self).add_warning_v2(
+                "sagemaker-platform:s3-gateway",
+                "No route table ids were given for the existing subnets, so no S3 gateway endpoint is created; "
+                "make sure the VPC already has one (Studio and Canvas need S3).",
+            )
         services = list(STUDIO_ENDPOINTS)
         if canvas:
             services += [s for s in CANVAS_ENDPOINTS if s not in services]
