@@ -310,9 +310,7 @@ class AsyncSection(_Section):
 class DataCaptureSection(_Section):
     enabled: bool = False
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 20
-    capture: Annotated[list[Literal["Input", "Output"]], Field(min_length=1, max_length=2)] = Field(
-        default_factory=lambda: ["Input", "Output"]
-    )
+    capture: Annotated[list[Literal["Input", "Output"]], Field(min_length=1, max_length=2)] = ["Input", "Output"]
 
 
 class DeploymentSection(_Section):
@@ -369,6 +367,15 @@ class ModelCardSection(_Section):
     training_details: Annotated[str | None, Field(max_length=1024)] = None
     evaluation_details: Annotated[str | None, Field(max_length=1024)] = None
     custom_details: dict[str, Annotated[str, Field(max_length=1024)]] = Field(default_factory=dict)
+
+    @field_validator("custom_details")
+    @classmethod
+    def _custom_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", key):
+                raise ValueError(f"custom_details keys are letters, digits and '_', not starting with a digit "
+                                 f"(got {key!r})")
+        return value
 
 
 class GovernanceSection(_Section):

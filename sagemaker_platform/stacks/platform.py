@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
+from constructs import Construct
 
 from sagemaker_platform.compliance import apply_compliance
 from sagemaker_platform.config import PlatformConfig, user_stack_of
+from sagemaker_platform.stacks.hosting import HostingStack
 from sagemaker_platform.stacks.network import NetworkStack
 from sagemaker_platform.stacks.studio import StudioStack
 from sagemaker_platform.stacks.users import UsersStack
@@ -20,7 +22,11 @@ class Platform:
     network: NetworkStack
     studio: StudioStack
     users: list[UsersStack] = field(default_factory=list)
+    hosting: HostingStack | None = None
     stacks: list[cdk.Stack] = field(default_factory=list)
+    # Set when the config enables the pipeline: then it is the only stack, and each environment's stacks are
+    # built inside its stages (``pipeline.stages[name].platform``); network and studio are the first stage's.
+    pipeline: cdk.Stack | None = None
 
 
 def stack_env(config: PlatformConfig) -> cdk.Environment | None:
@@ -28,13 +34,24 @@ def stack_env(config: PlatformConfig) -> cdk.Environment | None:
     return cdk.Environment(account=p.account, region=p.region) if (p.account or p.region) else None
 
 
-def build_platform(app: cdk.App, config: PlatformConfig, *, compliance: bool = True) -> Platform:
-    """Build every stack of the config into ``app`` (and attach the compliance packs)."""
+def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool = True) -> Platform:
+    """Build every stack of the config into ``scope`` (an App, or a pipeline's Stage) and, on an App, attach the
+    compliance packs. A config with ``pipeline.enabled`` builds only the PipelineStack."""
+    if config.pipeline.enabled:
+        from sagemaker_platform.stacks.pipeline import PipelineStack
+
+        pipeline = PipelineStack(scope, f"{config.platform.prefix}-pipeline", config=config)
+        first = next(iter(pipeline.stages.values())).platform
+        if compliance and isinstance(scope, cdk.App):
+            apply_compliance(scope)
+        return Platform(network=first.network, studio=first.studio, users=first.users, stacks=[pipeline],
+                        pipeline=pipeline)
     prefix = config.platform.prefix
     env = stack_env(config)
-    network = NetworkStack(app, f"{prefix}-network", config=config, env=env,
+    network = NetworkStack(scope, f"{prefix}-network", config=config, env=env, stack_name=f"{prefix}-network",
                            description=f"SageMaker platform {prefix}: VPC and endpoints")
-    studio = StudioStack(app, f"{prefix}-studio", config=config, network=network.network, env=env,
+    studio = StudioStack(scope, f"{prefix}-studio", config=config, network=network.network, env=env,
+                         stack_name=f"{prefix}-studio",
                          description=f"SageMaker platform {prefix}: Studio domain, roles, buckets, lifecycle configs")
     studio.add_stack_dependency(network, "VPC endpoints exist before the domain")
     platform = Platform(network=network, studio=studio, stacks=[network, studio])
@@ -44,15 +61,21 @@ def build_platform(app: cdk.App, config: PlatformConfig, *, compliance: bool = T
     for n, users in enumerate(shards, start=1):
         if not users:
             continue
-        stack = UsersStack(app, f"{prefix}-users-{n}", config=config, users=users, env=env,
+        stack = UsersStack(scope, f"{prefix}-users-{n}", config=config, users=users, env=env,
+                           stack_name=f"{prefix}-users-{n}",
                            description=f"SageMaker platform {prefix}: user profiles, shard {n}")
         stack.add_stack_dependency(studio, "the domain, roles and SSM parameters exist first")
         platform.users.append(stack)
         platform.stacks.append(stack)
-    for stack in platform.stacks:
-        cdk.Tags.of(stack).add("sagemaker-platform", prefix)
+    if config.endpoints:
+        platform.hosting = HostingStack(scope, f"{prefix}-hosting", config=config, network=network.network, env=env,
+                                        stack_name=f"{prefix}-hosting",
+                                        description=f"SageMaker platform {prefix}: models and endpoints")
+        platform.stacks.append(platform.hosting)
+    for built in platform.stacks:
+        cdk.Tags.of(built).add("sagemaker-platform", prefix)
         for key, value in config.platform.tags.items():
-            cdk.Tags.of(stack).add(key, value)
-    if compliance:
-        apply_compliance(app)
+            cdk.Tags.of(built).add(key, value)
+    if compliance and isinstance(scope, cdk.App):
+        apply_compliance(scope)
     return platform

@@ -1,0 +1,642 @@
+"""A SageMaker endpoint of any kind (real-time, serverless, async) from one typed props object.
+
+Why it looks like this:
+
+- Endpoint configs are immutable, so the config's name is a hash of its content: any change (a variant's
+  instance type, count, weight, volume, timeouts, KMS, data capture, async or serverless settings) creates a new
+  config, and the endpoint, whose name stays fixed, is updated in place to point at it. Old configs are deleted
+  by CloudFormation after the update.
+- The endpoint depends on the model's whole Role construct (role and its default policy): async endpoints send a
+  test notification and guardrail rollbacks read alarms as soon as the endpoint is created or updated.
+- Volume KMS keys are rejected by instance types with local NVMe storage (see ``instance_storage``); for those
+  the config carries no ``KmsKeyId`` and only that config acknowledges the KMS findings.
+- Scalable targets name the endpoint by string, so each one depends on the endpoint explicitly; they use
+  Application Auto Scaling's service-linked role. A registered target blocks ``UpdateEndpoint`` when a variant's
+  instance type changes or a variant is removed (guide: deregister first) - plan such changes as two deploys.
+- Guardrails (blue/green all-at-once, canary, linear, or rolling) roll back on alarms this construct creates
+  for every variant: ``Invocation5XXErrors`` and ``ModelLatency``. They run on updates only, never on create.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+import aws_cdk as cdk
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.constructs.instance_storage import has_instance_storage
+from sagemaker_platform.constructs.model import NAME_PATTERN, Model, content_hash, hashed_name
+
+EndpointKind = Literal["realtime", "serverless", "async"]
+DeploymentStrategy = Literal["all_at_once", "canary", "linear", "rolling"]
+
+SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+NVME_KMS_RULES = (
+    "AwsSolutions-SM2",
+    "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+    "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+    "PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured",
+)
+_NVME_REASON = (
+    "This endpoint config runs {types}, with local NVMe instance storage that the instance's hardware module "
+    "encrypts; CreateEndpointConfig rejects a KmsKeyId (one per config) when any variant uses such a type."
+)
+_S3_PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$")
+
+
+@dataclass(frozen=True)
+class ProductionVariant:
+    """One production variant; ``model`` defaults to the endpoint's model. Serverless variants take no instance
+    settings (leave ``instance_type`` unset)."""
+
+    variant_name: str = "AllTraffic"
+    instance_type: str | None = None
+    initial_instance_count: int = 1
+    initial_weight: float = 1.0
+    volume_size_gb: int | None = None
+    model_data_download_timeout_seconds: int | None = None
+    container_startup_health_check_timeout_seconds: int | None = None
+    model: Model | None = None
+
+
+@dataclass(frozen=True)
+class ServerlessConfig:
+    memory_mb: int = 2048
+    max_concurrency: int = 5
+    provisioned_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class AsyncInference:
+    """Async output (and failures) go to ``s3://<output_bucket>/<output_prefix>/``; the model's role may read
+    request payloads under ``<input_prefix>/`` of the same bucket."""
+
+    output_bucket: s3.IBucket
+    output_prefix: str = "async-output"
+    input_prefix: str = "async-input"
+    success_topic: sns.ITopic | None = None
+    error_topic: sns.ITopic | None = None
+    max_concurrent_invocations_per_instance: int | None = None
+
+
+@dataclass(frozen=True)
+class DataCapture:
+    bucket: s3.IBucket
+    prefix: str = "data-capture"
+    sampling_percentage: int = 20
+    capture_input: bool = True
+    capture_output: bool = True
+
+
+@dataclass(frozen=True)
+class CustomMetricTarget:
+    namespace: str
+    metric_name: str
+    target: float
+    statistic: str = "Average"
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScheduledCapacity:
+    name: str
+    schedule: str  # cron(...), rate(...) or at(...)
+    min_capacity: int | None = None
+    max_capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """Instance autoscaling per variant. Real-time: target tracking on invocations per instance and/or a custom
+    metric. Async: target tracking on backlog per instance; ``min_capacity=0`` adds the scale-from-zero step
+    policy on ``HasBacklogWithoutCapacity``."""
+
+    min_capacity: int = 1
+    max_capacity: int = 2
+    target_invocations_per_instance: float | None = None
+    custom_metric: CustomMetricTarget | None = None
+    target_backlog_per_instance: float | None = None
+    scale_in_cooldown_seconds: int = 300
+    scale_out_cooldown_seconds: int = 300
+    scheduled: Sequence[ScheduledCapacity] = ()
+
+
+@dataclass(frozen=True)
+class DeploymentGuardrails:
+    strategy: DeploymentStrategy = "all_at_once"
+    canary_percent: int = 10
+    linear_step_percent: int = 20
+    rolling_batch_percent: int = 25
+    wait_seconds: int = 300
+    termination_wait_seconds: int = 300
+    max_execution_timeout_seconds: int = 3600
+    rollback_alarms: bool = True
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    errors_5xx: int = 1
+    model_latency_ms: int = 2000
+    evaluation_periods: int = 2
+
+
+@dataclass(frozen=True)
+class ModelEndpointProps:
+    """Everything about one endpoint. The kind follows from ``serverless`` / ``async_inference`` (neither:
+    real-time). ``encryption_key`` encrypts volumes (or the serverless image copy), capture and async output."""
+
+    endpoint_name: str
+    model: Model
+    variants: Sequence[ProductionVariant] = ()
+    serverless: ServerlessConfig | None = None
+    async_inference: AsyncInference | None = None
+    autoscaling: Autoscaling | None = None
+    data_capture: DataCapture | None = None
+    deployment: DeploymentGuardrails | None = None
+    encryption_key: kms.IKey | None = None
+    alarms: AlarmThresholds = field(default_factory=AlarmThresholds)
+    alarm_actions: Sequence[cw.IAlarmAction] = ()
+    dashboard: bool = False
+
+
+def _fail(field_name: str, problem: str, value: object) -> ValueError:
+    return ValueError(f"ModelEndpoint {field_name}: {problem} (got {value!r})")
+
+
+def _check_range(field_name: str, value: float | None, low: float, high: float) -> None:
+    if value is not None and not low <= value <= high:
+        raise _fail(field_name, f"must be between {low} and {high}", value)
+
+
+def validate_props(props: ModelEndpointProps) -> tuple[EndpointKind, list[ProductionVariant]]:
+    """Every rule the API would reject at deploy time, at synth; returns the kind and the variants."""
+    if not NAME_PATTERN.match(props.endpoint_name):
+        raise _fail("endpoint_name", "letters, digits and hyphens, at most 63 characters", props.endpoint_name)
+    if props.serverless is not None and props.async_inference is not None:
+        raise _fail("serverless", "an endpoint is either serverless or async, not both", "serverless+async")
+    kind: EndpointKind = "serverless" if props.serverless else "async" if props.async_inference else "realtime"
+    variants = list(props.variants) or [ProductionVariant()]
+    seen: set[str] = set()
+    for i, v in enumerate(variants):
+        if not NAME_PATTERN.match(v.variant_name):
+            raise _fail(f"variants[{i}].variant_name", "letters, digits and hyphens", v.variant_name)
+        if v.variant_name in seen:
+            raise _fail(f"variants[{i}].variant_name", "variant names must be unique", v.variant_name)
+        seen.add(v.variant_name)
+        _check_variant(kind, i, v)
+    models = {id(v.model or props.model): v.model or props.model for v in variants}
+
+    if kind == "serverless":
+        sc = cast(ServerlessConfig, props.serverless)
+        if len(variants) > 1:
+            raise _fail("variants", "a serverless endpoint takes exactly one variant", len(variants))
+        if sc.memory_mb not in SERVERLESS_MEMORY_MB:
+            raise _fail("serverless.memory_mb", f"must be one of {SERVERLESS_MEMORY_MB}", sc.memory_mb)
+        _check_range("serverless.max_concurrency", sc.max_concurrency, 1, 200)
+        if sc.provisioned_concurrency is not None and not 1 <= sc.provisioned_concurrency <= sc.max_concurrency:
+            raise _fail("serverless.provisioned_concurrency",
+                        f"must be between 1 and max_concurrency ({sc.max_concurrency})", sc.provisioned_concurrency)
+        for m in models.values():
+            if m.in_vpc or m.network_isolation:
+                raise _fail("model", "serverless endpoints support neither VPC nor network isolation",
+                            {"vpc": m.in_vpc, "network_isolation": m.network_isolation})
+        if props.data_capture is not None:
+            raise _fail("data_capture", "serverless endpoints do not support data capture", "DataCapture")
+        if props.deployment is not None:
+            raise _fail("deployment", "deployment guardrails do not apply to serverless endpoints",
+                        props.deployment.strategy)
+        if props.autoscaling is not None:
+            raise _fail("autoscaling", "instance autoscaling does not apply to serverless endpoints", "Autoscaling")
+    if props.async_inference is not None:
+        a = props.async_inference
+        for name, prefix in (("output_prefix", a.output_prefix), ("input_prefix", a.input_prefix)):
+            if not _S3_PREFIX.match(prefix):
+                raise _fail(f"async_inference.{name}", "an S3 key prefix without leading or trailing '/'", prefix)
+        _check_range("async_inference.max_concurrent_invocations_per_instance",
+                     a.max_concurrent_invocations_per_instance, 1, 1000)
+    if props.data_capture is not None:
+        dc = props.data_capture
+        _check_range("data_capture.sampling_percentage", dc.sampling_percentage, 0, 100)
+        if not (dc.capture_input or dc.capture_output):
+            raise _fail("data_capture", "capture the input, the output or both", "nothing")
+        if not _S3_PREFIX.match(dc.prefix):
+            raise _fail("data_capture.prefix", "an S3 key prefix without leading or trailing '/'", dc.prefix)
+    if props.autoscaling is not None:
+        _check_autoscaling(kind, props.autoscaling, variants)
+    if props.deployment is not None:
+        _check_deployment(props.deployment, variants)
+    al = props.alarms
+    for name, value in (("errors_5xx", al.errors_5xx), ("model_latency_ms", al.model_latency_ms),
+                        ("evaluation_periods", al.evaluation_periods)):
+        if value < 1:
+            raise _fail(f"alarms.{name}", "must be at least 1", value)
+    return kind, variants
+
+
+def _check_variant(kind: EndpointKind, i: int, v: ProductionVariant) -> None:
+    where = f"variants[{i}]"
+    if kind == "serverless":
+        if v.instance_type is not None:
+            raise _fail(f"{where}.instance_type", "serverless variants take no instance type", v.instance_type)
+        if v.volume_size_gb is not None:
+            raise _fail(f"{where}.volume_size_gb", "serverless variants take no volume", v.volume_size_gb)
+        return
+    if v.instance_type is None:
+        raise _fail(f"{where}.instance_type", f"required for {kind} endpoints", None)
+    if not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", v.instance_type):
+        raise _fail(f"{where}.instance_type", "must look like ml.m5.large", v.instance_type)
+    _check_range(f"{where}.initial_instance_count", v.initial_instance_count, 1, 1000)
+    if v.initial_weight <= 0:
+        raise _fail(f"{where}.initial_weight", "must be greater than 0", v.initial_weight)
+    _check_range(f"{where}.volume_size_gb", v.volume_size_gb, 1, 512)
+    if v.volume_size_gb is not None and has_instance_storage(v.instance_type):
+        raise _fail(f"{where}.volume_size_gb",
+                    f"{v.instance_type} uses local NVMe storage and takes no EBS volume size", v.volume_size_gb)
+    _check_range(f"{where}.model_data_download_timeout_seconds", v.model_data_download_timeout_seconds, 60, 3600)
+    _check_range(f"{where}.container_startup_health_check_timeout_seconds",
+                 v.container_startup_health_check_timeout_seconds, 60, 3600)
+
+
+def _check_autoscaling(kind: EndpointKind, a: Autoscaling, variants: Sequence[ProductionVariant]) -> None:
+    if a.max_capacity < 1:
+        raise _fail("autoscaling.max_capacity", "must be at least 1", a.max_capacity)
+    if not 0 <= a.min_capacity <= a.max_capacity:
+        raise _fail("autoscaling.min_capacity", f"must be between 0 and max_capacity ({a.max_capacity})",
+                    a.min_capacity)
+    if kind == "async":
+        if a.target_invocations_per_instance is not None or a.custom_metric is not None:
+            raise _fail("autoscaling.target_invocations_per_instance",
+                        "async endpoints scale on their backlog: use target_backlog_per_instance",
+                        a.target_invocations_per_instance)
+        if a.target_backlog_per_instance is None or a.target_backlog_per_instance <= 0:
+            raise _fail("autoscaling.target_backlog_per_instance", "a positive target is required for async",
+                        a.target_backlog_per_instance)
+    else:
+        if a.min_capacity == 0:
+            raise _fail("autoscaling.min_capacity", "only async endpoints can scale to zero", 0)
+        if a.target_backlog_per_instance is not None:
+            raise _fail("autoscaling.target_backlog_per_instance", "only valid for async endpoints",
+                        a.target_backlog_per_instance)
+        if a.target_invocations_per_instance is None and a.custom_metric is None:
+            raise _fail("autoscaling.target_invocations_per_instance",
+                        "required for real-time autoscaling (or give custom_metric)", None)
+        if a.target_invocations_per_instance is not None and a.target_invocations_per_instance <= 0:
+            raise _fail("autoscaling.target_invocations_per_instance", "must be positive",
+                        a.target_invocations_per_instance)
+    for name, seconds in (("scale_in_cooldown_seconds", a.scale_in_cooldown_seconds),
+                          ("scale_out_cooldown_seconds", a.scale_out_cooldown_seconds)):
+        if seconds < 0:
+            raise _fail(f"autoscaling.{name}", "must not be negative", seconds)
+    for j, s in enumerate(a.scheduled):
+        if s.min_capacity is None and s.max_capacity is None:
+            raise _fail(f"autoscaling.scheduled[{j}]", "set min_capacity, max_capacity or both", s.name)
+        if s.min_capacity is not None and s.max_capacity is not None and s.min_capacity > s.max_capacity:
+            raise _fail(f"autoscaling.scheduled[{j}].min_capacity",
+                        f"must not exceed max_capacity ({s.max_capacity})", s.min_capacity)
+        if s.min_capacity == 0 and kind != "async":
+            raise _fail(f"autoscaling.scheduled[{j}].min_capacity", "only async endpoints can scale to zero", 0)
+        if not re.match(r"^(cron|rate|at)\(.+\)$", s.schedule):
+            raise _fail(f"autoscaling.scheduled[{j}].schedule", "must be cron(...), rate(...) or at(...)",
+                        s.schedule)
+    for i, v in enumerate(variants):
+        if v.instance_type and re.match(r"^ml\.t[0-9]", v.instance_type):
+            raise _fail(f"variants[{i}].instance_type", "burstable instances cannot be autoscaled",
+                        v.instance_type)
+
+
+def _check_deployment(d: DeploymentGuardrails, variants: Sequence[ProductionVariant]) -> None:
+    if d.strategy not in ("all_at_once", "canary", "linear", "rolling"):
+        raise _fail("deployment.strategy", "must be all_at_once, canary, linear or rolling", d.strategy)
+    if d.strategy == "canary":
+        _check_range("deployment.canary_percent", d.canary_percent, 1, 50)
+    if d.strategy == "linear":
+        _check_range("deployment.linear_step_percent", d.linear_step_percent, 10, 50)
+    if d.strategy == "rolling":
+        if len(variants) > 1:
+            raise _fail("deployment.strategy", "rolling deployments do not support more than one variant",
+                        d.strategy)
+        _check_range("deployment.rolling_batch_percent", d.rolling_batch_percent, 5, 50)
+        _check_range("deployment.max_execution_timeout_seconds", d.max_execution_timeout_seconds, 600, 28800)
+    else:
+        _check_range("deployment.max_execution_timeout_seconds", d.max_execution_timeout_seconds, 600, 14400)
+    _check_range("deployment.wait_seconds", d.wait_seconds, 0, 3600)
+    _check_range("deployment.termination_wait_seconds", d.termination_wait_seconds, 0, 3600)
+
+
+class ModelEndpoint(Construct):
+    """Model -> endpoint config (content-hashed name) -> endpoint, with scaling, alarms and guardrails.
+
+    Attributes: ``endpoint_name``, ``endpoint_arn``, ``endpoint_config_name``, ``kind``, ``role`` (the model's
+    execution role), ``endpoint`` / ``config`` (the L1s), ``alarms`` (name -> alarm), ``scalable_targets``
+    (variant -> target), ``dashboard`` (or None), ``volume_key_omitted``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: ModelEndpointProps) -> None:
+        super().__init__(scope, construct_id)
+        self.kind, variants = validate_props(props)
+        self.props = props
+        self.endpoint_name = props.endpoint_name
+        self.role = props.model.role
+        self._models = list({id(v.model or props.model): v.model or props.model for v in variants}.values())
+        key = props.encryption_key
+        nvme = sorted({v.instance_type for v in variants if v.instance_type and has_instance_storage(v.instance_type)})
+        self.volume_key_omitted = bool(nvme) and key is not None
+
+        self.config = sagemaker.CfnEndpointConfig(
+            self,
+            "Config",
+            production_variants=[self._variant(v, props) for v in variants],
+            kms_key_id=key.key_arn if key is not None and not nvme else None,
+            data_capture_config=self._data_capture(props.data_capture, key),
+            async_inference_config=self._async(props.async_inference, key),
+        )
+        self.endpoint_config_name = hashed_name(props.endpoint_name, content_hash(self, {
+            k: v for k, v in self.config._cfn_properties.items() if k != "tags"
+        }))
+        self.config.endpoint_config_name = self.endpoint_config_name
+        for model in self._models:
+            self.config.node.add_dependency(model.resource)
+        if self.volume_key_omitted:
+            acknowledge(self.config, NVME_KMS_RULES, _NVME_REASON.format(types=", ".join(nvme)))
+
+        self.alarms = self._alarms(variants, props)
+        self.endpoint = sagemaker.CfnEndpoint(
+            self,
+            "Endpoint",
+            endpoint_name=props.endpoint_name,
+            endpoint_config_name=self.config.attr_endpoint_config_name,
+            deployment_config=self._deployment(props.deployment),
+        )
+        for model in self._models:
+            self.endpoint.node.add_dependency(model.role)
+        self._grant_runtime(props, key)
+
+        self.scalable_targets: dict[str, appscaling.ScalableTarget] = {}
+        if props.autoscaling is not None:
+            self._autoscaling(props.autoscaling, variants)
+        self.dashboard = self._dashboard(variants) if props.dashboard else None
+
+    # ----------------------------------------------------------------------------------------------- attributes
+    @property
+    def endpoint_arn(self) -> str:
+        return self.endpoint.ref
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Invoke this endpoint (async endpoints: InvokeEndpointAsync; the caller also needs the input object)."""
+        actions = ["sagemaker:InvokeEndpointAsync"] if self.kind == "async" else [
+            "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
+        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
+
+    # ----------------------------------------------------------------------------------------------- config
+    def _variant(self, v: ProductionVariant, props: ModelEndpointProps
+                 ) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        model = v.model or props.model
+        if props.serverless is not None:
+            sc = props.serverless
+            return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name=v.variant_name,
+                model_name=model.model_name,
+                serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                    memory_size_in_mb=sc.memory_mb, max_concurrency=sc.max_concurrency,
+                    provisioned_concurrency=sc.provisioned_concurrency,
+                ),
+            )
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=v.variant_name,
+            model_name=model.model_name,
+            instance_type=v.instance_type,
+            initial_instance_count=v.initial_instance_count,
+            initial_variant_weight=v.initial_weight,
+            volume_size_in_gb=v.volume_size_gb,
+            model_data_download_timeout_in_seconds=v.model_data_download_timeout_seconds,
+            container_startup_health_check_timeout_in_seconds=v.container_startup_health_check_timeout_seconds,
+        )
+
+    def _data_capture(self, dc: DataCapture | None, key: kms.IKey | None
+                      ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None:
+        if dc is None:
+            return None
+        modes = [m for m, on in (("Input", dc.capture_input), ("Output", dc.capture_output)) if on]
+        return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+            enable_capture=True,
+            initial_sampling_percentage=dc.sampling_percentage,
+            destination_s3_uri=f"s3://{dc.bucket.bucket_name}/{dc.prefix}",
+            capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
+            kms_key_id=key.key_arn if key is not None else None,
+        )
+
+    def _async(self, a: AsyncInference | None, key: kms.IKey | None
+               ) -> sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty | None:
+        if a is None:
+            return None
+        notification = None
+        if a.success_topic is not None or a.error_topic is not None:
+            notification = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
+                success_topic=a.success_topic.topic_arn if a.success_topic else None,
+                error_topic=a.error_topic.topic_arn if a.error_topic else None,
+            )
+        client = None
+        if a.max_concurrent_invocations_per_instance is not None:
+            client = sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(
+                max_concurrent_invocations_per_instance=a.max_concurrent_invocations_per_instance
+            )
+        base = f"s3://{a.output_bucket.bucket_name}/{a.output_prefix}"
+        return sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
+            output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
+                s3_output_path=f"{base}/output",
+                s3_failure_path=f"{base}/failures",
+                kms_key_id=key.key_arn if key is not None else None,
+                notification_config=notification,
+            ),
+            client_config=client,
+        )
+
+    # ----------------------------------------------------------------------------------------------- endpoint
+    def _deployment(self, d: DeploymentGuardrails | None) -> sagemaker.CfnEndpoint.DeploymentConfigProperty | None:
+        if d is None:
+            return None
+        rollback = None
+        if d.rollback_alarms:
+            rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(alarms=[
+                sagemaker.CfnEndpoint.AlarmProperty(alarm_name=alarm.alarm_name) for alarm in self.alarms.values()
+            ])
+        percent = sagemaker.CfnEndpoint.CapacitySizeProperty
+        if d.strategy == "rolling":
+            return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+                rolling_update_policy=sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
+                    maximum_batch_size=percent(type="CAPACITY_PERCENT", value=d.rolling_batch_percent),
+                    wait_interval_in_seconds=d.wait_seconds,
+                    maximum_execution_timeout_in_seconds=d.max_execution_timeout_seconds,
+                ),
+                auto_rollback_configuration=rollback,
+            )
+        routing = sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
+            type=d.strategy.upper(),
+            wait_interval_in_seconds=d.wait_seconds,
+            canary_size=percent(type="CAPACITY_PERCENT", value=d.canary_percent) if d.strategy == "canary" else None,
+            linear_step_size=percent(type="CAPACITY_PERCENT", value=d.linear_step_percent)
+            if d.strategy == "linear" else None,
+        )
+        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+                traffic_routing_configuration=routing,
+                termination_wait_in_seconds=d.termination_wait_seconds,
+                maximum_execution_timeout_in_seconds=d.max_execution_timeout_seconds,
+            ),
+            auto_rollback_configuration=rollback,
+        )
+
+    def _metric(self, name: str, variant: str | None, statistic: str) -> cw.Metric:
+        dims = {"EndpointName": self.endpoint_name}
+        if variant is not None:
+            dims["VariantName"] = variant
+        return cw.Metric(namespace="AWS/SageMaker", metric_name=name, dimensions_map=dims, statistic=statistic,
+                         period=cdk.Duration.minutes(1))
+
+    def _alarms(self, variants: Sequence[ProductionVariant], props: ModelEndpointProps) -> dict[str, cw.Alarm]:
+        th = props.alarms
+        alarms: dict[str, cw.Alarm] = {}
+        for v in variants:
+            name = v.variant_name
+            alarms[f"{name}-5xx"] = cw.Alarm(
+                self, f"Errors5xx{name}",
+                metric=self._metric("Invocation5XXErrors", name, "Sum"),
+                threshold=th.errors_5xx, evaluation_periods=th.evaluation_periods,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{self.endpoint_name}/{name}: invocations answered with 5xx errors",
+            )
+            alarms[f"{name}-latency"] = cw.Alarm(
+                self, f"Latency{name}",
+                metric=self._metric("ModelLatency", name, "Average"),
+                threshold=th.model_latency_ms * 1000,  # ModelLatency is in microseconds
+                evaluation_periods=th.evaluation_periods,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{self.endpoint_name}/{name}: model latency above {th.model_latency_ms} ms",
+            )
+        for alarm in alarms.values():
+            for action in props.alarm_actions:
+                alarm.add_alarm_action(action)
+        return alarms
+
+    def _grant_runtime(self, props: ModelEndpointProps, key: kms.IKey | None) -> None:
+        """What SageMaker does as the model's role once the endpoint runs."""
+        for model in self._models:
+            role = model.role
+            if props.data_capture is not None:
+                props.data_capture.bucket.grant_put(role, f"{props.data_capture.prefix}/*")
+            if props.async_inference is not None:
+                a = props.async_inference
+                a.output_bucket.grant_put(role, f"{a.output_prefix}/*")
+                a.output_bucket.grant_read(role, f"{a.input_prefix}/*")
+                for topic in (a.success_topic, a.error_topic):
+                    if topic is not None:
+                        topic.grant_publish(role)
+            if key is not None and (props.data_capture is not None or props.async_inference is not None):
+                key.grant_encrypt_decrypt(role)
+            if props.deployment is not None and props.deployment.rollback_alarms:
+                role.add_to_principal_policy(iam.PolicyStatement(
+                    sid="GuardrailAlarms", actions=["cloudwatch:DescribeAlarms"], resources=["*"]))
+
+    # ----------------------------------------------------------------------------------------------- scaling
+    def _autoscaling(self, a: Autoscaling, variants: Sequence[ProductionVariant]) -> None:
+        stack = cdk.Stack.of(self)
+        service_linked_role = iam.Role.from_role_arn(
+            self, "ScalingServiceLinkedRole",
+            f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+            "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            mutable=False,
+        )
+        for i, v in enumerate(variants):
+            target = appscaling.ScalableTarget(
+                self, f"Scaling{i}",
+                service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+                resource_id=f"endpoint/{self.endpoint_name}/variant/{v.variant_name}",
+                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+                min_capacity=a.min_capacity,
+                max_capacity=a.max_capacity,
+                role=service_linked_role,
+            )
+            # No RoleARN at all: Application Auto Scaling then uses (and creates if needed) that service-linked
+            # role; naming it would fail in an account where it does not exist yet.
+            cast(appscaling.CfnScalableTarget, target.node.default_child).add_property_deletion_override("RoleARN")
+            target.node.add_dependency(self.endpoint)
+            self.scalable_targets[v.variant_name] = target
+            scale_in = cdk.Duration.seconds(a.scale_in_cooldown_seconds)
+            scale_out = cdk.Duration.seconds(a.scale_out_cooldown_seconds)
+            if self.kind == "async":
+                target.scale_to_track_metric(
+                    "Backlog", target_value=cast(float, a.target_backlog_per_instance),
+                    custom_metric=self._metric("ApproximateBacklogSizePerInstance", None, "Average"),
+                    scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
+                if a.min_capacity == 0:
+                    self._scale_from_zero(i, target)
+            else:
+                if a.target_invocations_per_instance is not None:
+                    target.scale_to_track_metric(
+                        "Invocations", target_value=a.target_invocations_per_instance,
+                        predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+                        scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
+                if a.custom_metric is not None:
+                    cm = a.custom_metric
+                    target.scale_to_track_metric(
+                        "CustomMetric", target_value=cm.target,
+                        custom_metric=cw.Metric(namespace=cm.namespace, metric_name=cm.metric_name,
+                                                dimensions_map=dict(cm.dimensions) or None, statistic=cm.statistic),
+                        scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
+            for s in a.scheduled:
+                target.scale_on_schedule(s.name, schedule=appscaling.Schedule.expression(s.schedule),
+                                         min_capacity=s.min_capacity, max_capacity=s.max_capacity)
+
+    def _scale_from_zero(self, i: int, target: appscaling.ScalableTarget) -> None:
+        """Target tracking cannot leave zero (no instance, no per-instance backlog): a step policy adds one
+        instance when requests wait and nothing serves them."""
+        step = appscaling.StepScalingAction(
+            self, f"ScaleFromZero{i}", scaling_target=target,
+            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY, cooldown=cdk.Duration.seconds(300),
+        )
+        step.add_adjustment(adjustment=1, lower_bound=0)
+        alarm = cw.Alarm(
+            self, f"BacklogWithoutCapacity{i}",
+            metric=self._metric("HasBacklogWithoutCapacity", None, "Average"),
+            threshold=1, evaluation_periods=2,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            alarm_description=f"{self.endpoint_name}: requests are queued and no instance is running",
+        )
+        alarm.add_alarm_action(cw_actions.ApplicationScalingAction(step))
+        self.alarms["backlog-without-capacity"] = alarm
+
+    # ----------------------------------------------------------------------------------------------- dashboard
+    def _dashboard(self, variants: Sequence[ProductionVariant]) -> cw.Dashboard:
+        dashboard = cw.Dashboard(self, "Dashboard")
+        names = [v.variant_name for v in variants]
+        dashboard.add_widgets(
+            cw.GraphWidget(title="Invocations", left=[self._metric("Invocations", n, "Sum") for n in names]),
+            cw.GraphWidget(title="Errors (4xx / 5xx)",
+                           left=[self._metric(m, n, "Sum") for n in names
+                                 for m in ("Invocation4XXErrors", "Invocation5XXErrors")]),
+            cw.GraphWidget(title="Model latency (microseconds)",
+                           left=[self._metric("ModelLatency", n, "Average") for n in names]),
+        )
+        if self.kind == "async":
+            dashboard.add_widgets(cw.GraphWidget(
+                title="Backlog", left=[self._metric("ApproximateBacklogSize", None, "Average")]))
+        else:
+            dashboard.add_widgets(cw.GraphWidget(
+                title="Invocations per instance",
+                left=[self._metric("InvocationsPerInstance", n, "Sum") for n in names]))
+        return dashboard

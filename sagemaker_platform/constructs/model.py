@@ -1,0 +1,246 @@
+"""A SageMaker model (image + artifact in S3, or a model package from the registry) with its own execution role.
+
+Why a construct of its own: the model is what an endpoint config points at, and it is immutable in SageMaker.
+Its name is derived from a hash of its content, so a changed image, artifact, environment, role or network
+setting creates a new model next to the old one (CloudFormation replaces it), and endpoint configs that name it
+change with it. The execution role is least-privilege: read the one artifact (or the package's bucket), pull
+from the one ECR repository, write the endpoint's logs, and decrypt with the keys it is given; VPC access only
+when the model runs in a VPC. Endpoints add what they need (data capture, async output, SNS, alarms) to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from sagemaker_platform.compliance import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
+from sagemaker_platform.constructs.roles import sagemaker_service_principal
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repo>[a-z0-9][a-z0-9._/-]*)(:[\w.-]+|@sha256:[0-9a-f]{64})$"
+)
+_S3_URL = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
+_PACKAGE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):model-package/.+$")
+
+_ROLE_WILDCARD_REASON = (
+    "ecr:GetAuthorizationToken and the EC2 network-interface Describe* calls support no resource-level "
+    "permissions; log streams are created per endpoint/variant/instance at run time under "
+    "/aws/sagemaker/Endpoints/<endpoint>; artifact, capture and output grants are one prefix of one bucket; "
+    "kms:GenerateDataKey*/ReEncrypt* are CDK's grant action groups on the platform key only."
+)
+
+
+def content_hash(scope: Construct, content: Any, length: int = 10) -> str:
+    """A short, stable hash of ``content`` after resolving tokens to their CloudFormation form.
+
+    Tokens print differently in every process, but resolve to the same ``Ref``/``Fn::GetAtt`` as long as the
+    logical ids stay the same, so two synths of the same app give the same hash.
+    """
+    resolved = cdk.Stack.of(scope).resolve(content)
+    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def hashed_name(prefix: str, digest: str) -> str:
+    """``<prefix>-<digest>`` within SageMaker's 63-character name limit."""
+    head = prefix[: 63 - len(digest) - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+class Model(Construct):
+    """A SageMaker model. Attributes: ``model_name`` (a literal, content-hashed), ``role``, ``resource``.
+
+    Give exactly one of ``image`` (with ``model_data_url``) or ``model_package_arn``. ``vpc_subnets`` (at least
+    two, in different availability zones) and ``security_groups`` put the model's containers in a VPC;
+    ``network_isolation`` removes their network access altogether.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_prefix: str,
+        image: str | None = None,
+        model_data_url: str | None = None,
+        model_package_arn: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        artifact_bucket: s3.IBucket | None = None,
+        artifact_key: kms.IKey | None = None,
+        vpc_subnets: Sequence[ec2.ISubnet] = (),
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        network_isolation: bool = False,
+        role: iam.IRole | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._validate(name_prefix, image, model_data_url, model_package_arn, vpc_subnets, security_groups,
+                       artifact_bucket)
+        stack = cdk.Stack.of(self)
+        self.kind = "package" if model_package_arn else "image"
+        self.network_isolation = network_isolation
+        self.in_vpc = bool(vpc_subnets)
+
+        self.role: iam.IRole = role or iam.Role(
+            self,
+            "Role",
+            assumed_by=sagemaker_service_principal(self),
+            description=f"Execution role of the SageMaker model {name_prefix}",
+        )
+        owns_role = role is None
+
+        if model_package_arn:
+            container = sagemaker.CfnModel.ContainerDefinitionProperty(
+                model_package_name=model_package_arn, environment=dict(environment) if environment else None
+            )
+        else:
+            container = sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=image, model_data_url=model_data_url, environment=dict(environment) if environment else None
+            )
+        vpc_config = (
+            sagemaker.CfnModel.VpcConfigProperty(
+                subnets=[s.subnet_id for s in vpc_subnets],
+                security_group_ids=[g.security_group_id for g in security_groups],
+            )
+            if vpc_subnets
+            else None
+        )
+        self.resource = sagemaker.CfnModel(
+            self,
+            "Model",
+            execution_role_arn=self.role.role_arn,
+            primary_container=container,
+            enable_network_isolation=network_isolation or None,
+            vpc_config=vpc_config,
+        )
+        # The name is a function of everything CloudFormation would replace the model for.
+        self.model_name = hashed_name(name_prefix, content_hash(self, self.resource._cfn_properties))
+        self.resource.model_name = self.model_name
+        if owns_role:
+            self.resource.node.add_dependency(self.role)
+
+        if owns_role:
+            self._grant_artifacts(stack, model_data_url, artifact_bucket, artifact_key)
+            self._grant_image(stack, image, model_package_arn)
+            self._grant_logs(stack)
+            if vpc_subnets:
+                self._grant_vpc()
+            acknowledge_wildcards(self.role, _ROLE_WILDCARD_REASON)
+            acknowledge(self.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+
+    @property
+    def model_arn(self) -> str:
+        return self.resource.ref
+
+    # ----------------------------------------------------------------------------------------------- checks
+    @staticmethod
+    def _validate(name_prefix: str, image: str | None, model_data_url: str | None, model_package_arn: str | None,
+                  vpc_subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup],
+                  artifact_bucket: s3.IBucket | None) -> None:
+        if not NAME_PATTERN.match(name_prefix):
+            raise ValueError(f"Model name_prefix: letters, digits and hyphens, at most 63 (got {name_prefix!r})")
+        if (image is None) == (model_package_arn is None):
+            raise ValueError(
+                f"Model image: give exactly one of image (with model_data_url) or model_package_arn "
+                f"(got image={image!r}, model_package_arn={model_package_arn!r})"
+            )
+        if image is not None:
+            if model_data_url is None:
+                raise ValueError(f"Model model_data_url: required with an image (got {model_data_url!r})")
+            if not cdk.Token.is_unresolved(model_data_url) and not _S3_URL.match(model_data_url):
+                raise ValueError(f"Model model_data_url: must be s3://<bucket>/<key> (got {model_data_url!r})")
+            if cdk.Token.is_unresolved(model_data_url) and artifact_bucket is None:
+                raise ValueError("Model artifact_bucket: required when model_data_url is a token "
+                                 f"(got {artifact_bucket!r})")
+            if not cdk.Token.is_unresolved(image) and not _ECR_IMAGE.match(image):
+                raise ValueError(
+                    "Model image: must be an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> "
+                    f"or @sha256:<digest> (got {image!r})"
+                )
+        else:
+            if model_data_url is not None:
+                raise ValueError(f"Model model_data_url: not used with a model package (got {model_data_url!r})")
+            if model_package_arn is not None and not cdk.Token.is_unresolved(model_package_arn) \
+                    and not _PACKAGE_ARN.match(model_package_arn):
+                raise ValueError(f"Model model_package_arn: not a model package version ARN "
+                                 f"(got {model_package_arn!r})")
+        if vpc_subnets or security_groups:
+            if len(vpc_subnets) < 2:
+                raise ValueError(f"Model vpc_subnets: a model in a VPC needs at least two subnets in different "
+                                 f"availability zones (got {len(vpc_subnets)})")
+            zones = [s.availability_zone for s in vpc_subnets]
+            if not any(cdk.Token.is_unresolved(z) for z in zones) and len(set(zones)) < 2:
+                raise ValueError(f"Model vpc_subnets: the subnets must be in different availability zones "
+                                 f"(got {sorted(set(zones))})")
+            if not security_groups:
+                raise ValueError(f"Model security_groups: required with vpc_subnets (got {list(security_groups)})")
+
+    # ----------------------------------------------------------------------------------------------- grants
+    def _add(self, sid: str, actions: Sequence[str], resources: Sequence[str],
+             conditions: dict[str, Any] | None = None) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(sid=sid, actions=list(actions), resources=list(resources), conditions=conditions)
+        )
+
+    def _grant_artifacts(self, stack: cdk.Stack, model_data_url: str | None, artifact_bucket: s3.IBucket | None,
+                         artifact_key: kms.IKey | None) -> None:
+        """The artifact object (or prefix) from the URL; for a package, its bucket (the registry holds the key)."""
+        match = _S3_URL.match(model_data_url) if model_data_url and not cdk.Token.is_unresolved(
+            model_data_url) else None
+        if match:
+            bucket_arn = f"arn:{stack.partition}:s3:::{match.group('bucket')}"
+            key = match.group("key")
+            if key.endswith("/"):  # uncompressed model: every object under the prefix
+                self._add("ReadArtifactPrefix", ["s3:GetObject"], [f"{bucket_arn}/{key}*"])
+                self._add("ListArtifactPrefix", ["s3:ListBucket"], [bucket_arn],
+                          {"StringLike": {"s3:prefix": [f"{key}*"]}})
+            else:
+                self._add("ReadArtifact", ["s3:GetObject"], [f"{bucket_arn}/{key}"])
+        elif artifact_bucket is not None:
+            artifact_bucket.grant_read(self.role)
+        if artifact_key is not None:
+            artifact_key.grant_decrypt(self.role)
+
+    def _grant_image(self, stack: cdk.Stack, image: str | None, model_package_arn: str | None) -> None:
+        self._add("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"])
+        pull = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+        match = _ECR_IMAGE.match(image) if image and not cdk.Token.is_unresolved(image) else None
+        if match:
+            arn = (f"arn:{stack.partition}:ecr:{match.group('region')}:{match.group('account')}:"
+                   f"repository/{match.group('repo')}")
+            self._add("EcrPull", pull, [arn])
+        else:
+            pkg = _PACKAGE_ARN.match(model_package_arn) if model_package_arn and not cdk.Token.is_unresolved(
+                model_package_arn) else None
+            region, account = (pkg.group("region"), pkg.group("account")) if pkg else (stack.region, stack.account)
+            # A package (or a token image) names its repository only at deploy time: the package's account.
+            self._add("EcrPull", pull, [f"arn:{stack.partition}:ecr:{region}:{account}:repository/*"])
+
+    def _grant_logs(self, stack: cdk.Stack) -> None:
+        group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/Endpoints/*"
+        self._add("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                           "logs:DescribeLogStreams"], [group])
+
+    def _grant_vpc(self) -> None:
+        self._add("VpcNetworkInterfaces", [
+            "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+            "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+            "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+        ], ["*"])
