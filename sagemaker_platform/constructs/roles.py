@@ -123,6 +123,7 @@ class ExecutionRole(Construct):
         canvas_generative_ai: bool = False,
         role_name: str | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        shared_models: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         try:
@@ -144,7 +145,7 @@ class ExecutionRole(Construct):
         stack = cdk.Stack.of(self)
         self._arn_prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
         self._studio_statements(domain_id)
-        self._common_statements()
+        self._common_statements(shared_models)
         if self.persona in (Persona.DATA_SCIENTIST, Persona.ML_ENGINEER):
             self._jobs(_JOB_RESOURCES)
         if self.persona is Persona.ML_ENGINEER:
@@ -219,9 +220,10 @@ class ExecutionRole(Construct):
             {"Null": {"sagemaker:TaggingAction": "false"}},
         )
 
-    def _common_statements(self) -> None:
+    def _common_statements(self, shared_models: bool) -> None:
         stack = cdk.Stack.of(self)
-        self._add("SharedModels", SHARED_MODEL_ACTIONS, ["*"])
+        if shared_models:  # Canvas <-> Studio model sharing (collaboration)
+            self._add("SharedModels", SHARED_MODEL_ACTIONS, ["*"])
         self._add(
             "Logs",
             [

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from sagemaker_platform.compliance import apply_compliance
 from sagemaker_platform.config import PlatformConfig, user_stack_of
+from sagemaker_platform.stacks.governance import GovernanceStack
 from sagemaker_platform.stacks.hosting import HostingStack
 from sagemaker_platform.stacks.network import NetworkStack
 from sagemaker_platform.stacks.studio import StudioStack
@@ -23,6 +24,7 @@ class Platform:
     studio: StudioStack
     users: list[UsersStack] = field(default_factory=list)
     hosting: HostingStack | None = None
+    governance: GovernanceStack | None = None
     stacks: list[cdk.Stack] = field(default_factory=list)
     # Set when the config enables the pipeline: then it is the only stack, and each environment's stacks are
     # built inside its stages (``pipeline.stages[name].platform``); network and studio are the first stage's.
@@ -72,6 +74,11 @@ def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool
                                         stack_name=f"{prefix}-hosting",
                                         description=f"SageMaker platform {prefix}: models and endpoints")
         platform.stacks.append(platform.hosting)
+    if config.governance.model_package_groups or config.governance.model_cards:
+        platform.governance = GovernanceStack(scope, f"{prefix}-governance", config=config, env=env,
+                                              stack_name=f"{prefix}-governance",
+                                              description=f"SageMaker platform {prefix}: model registry, model cards")
+        platform.stacks.append(platform.governance)
     for built in platform.stacks:
         cdk.Tags.of(built).add("sagemaker-platform", prefix)
         for key, value in config.platform.tags.items():

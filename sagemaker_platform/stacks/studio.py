@@ -70,6 +70,7 @@ class StudioStack(cdk.Stack):
                 key=self.key.key,
                 canvas_time_series=d.canvas.time_series_forecasting,
                 canvas_generative_ai=d.canvas.generative_ai,
+                shared_models=config.governance.collaboration,
             )
 
         self.lifecycle_configs: dict[str, LifecycleConfig] = {}

@@ -386,3 +386,10 @@ def test_teardown_and_cleanup_validation(stack: cdk.Stack) -> None:
         StudioTeardown(stack, "T", domain=domain, timeout=cdk.Duration.minutes(5))
     with pytest.raises(ValueError, match=r"home_efs: must be retain or delete \(got 'keep'\)"):
         DomainCleanup(stack, "C", domain=domain, vpc_id="vpc-0123456789abcdef0", home_efs_file_system_id="fs-1", home_efs="keep")
+
+
+def test_collaboration_switch_controls_shared_model_actions(stack: cdk.Stack) -> None:
+    ExecutionRole(stack, "Off", persona="data_scientist", shared_models=False)
+    statements = [s for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert statements and not [s for s in statements if s.get("Sid") == "SharedModels"]

@@ -1,0 +1,79 @@
+"""GovernanceStack from config: groups, cards, approval topic; clean under every pack with no acknowledgement."""
+
+from __future__ import annotations
+
+import tempfile
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from sagemaker_platform.cdk_context import new_app
+from sagemaker_platform.compliance import apply_compliance, list_acknowledgements
+from sagemaker_platform.config import parse_config
+from sagemaker_platform.stacks.governance import GovernanceStack, enable_collaboration
+
+CONFIG = {
+    "governance": {
+        "model_package_groups": [
+            {"name": "churn", "description": "Churn", "cross_account_ids": ["222222222222"],
+             "approval_notifications": True},
+            {"name": "fraud"},
+        ],
+        "model_cards": [
+            {"name": "churn-card", "status": "PendingReview", "risk_rating": "Medium", "description": "d",
+             "business_problem": "churn", "training_details": "t", "evaluation_details": "e",
+             "custom_details": {"data_owner": "crm"}},
+            {"name": "fraud-card"},
+        ],
+    }
+}
+
+
+def build(config: dict) -> tuple[cdk.App, GovernanceStack]:
+    app = new_app(outdir=tempfile.mkdtemp(prefix="gov-"))
+    stack = GovernanceStack(app, "Gov", config=parse_config(config),
+                            env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    return app, stack
+
+
+def test_resources_from_config() -> None:
+    _, stack = build(CONFIG)
+    t = Template.from_stack(stack)
+    t.resource_count_is("AWS::SageMaker::ModelPackageGroup", 2)
+    t.resource_count_is("AWS::SageMaker::ModelCard", 2)
+    t.resource_count_is("AWS::Events::Rule", 1)
+    t.resource_count_is("AWS::SNS::Topic", 1)
+    t.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+    assert set(stack.model_package_groups) == {"churn", "fraud"}
+    assert set(stack.model_cards) == {"churn-card", "fraud-card"}
+    assert stack.approval_topic is not None
+
+
+def test_no_topic_without_notifications() -> None:
+    _, stack = build({"governance": {"model_package_groups": [{"name": "a"}]}})
+    assert stack.approval_topic is None
+    Template.from_stack(stack).resource_count_is("AWS::SNS::Topic", 0)
+
+
+def test_clean_under_all_packs_without_acknowledgements() -> None:
+    app, stack = build(CONFIG)
+    apply_compliance(app)
+    app.synth()  # raises ValidationFailed on any error-level finding
+    assert list_acknowledgements(stack) == []
+
+
+def test_enable_collaboration_grants_shared_models_buckets_and_key() -> None:
+    stack = cdk.Stack(new_app(), "S")
+    roles = [iam.Role(stack, f"R{i}", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")) for i in (1, 2)]
+    bucket = s3.Bucket(stack, "B")
+    key = kms.Key(stack, "K")
+    enable_collaboration(roles, buckets=[bucket], key=key)
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        text = str(policy)
+        assert "sagemaker:CreateSharedModel" in text and "sagemaker:SendSharedModelEvent" in text
+        assert "s3:PutObject" in text and "kms:Decrypt" in text
