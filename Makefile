@@ -42,6 +42,9 @@ bench: setup
 	$(PY) benchmarks/synth.py
 	$(PY) benchmarks/teardown.py
 
+diagram: setup
+	$(PY) docs/diagram.py
+
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './node_modules/*' -not -path './.venv/*' -exec rm -rf {} +

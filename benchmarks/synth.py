@@ -39,8 +39,13 @@ def _time(code: str) -> float:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}:{env.get('PATH', '')}"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code.replace("{outdir!r}", repr(outdir))], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", code.replace("{outdir!r}", repr(outdir))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - start
 
 
@@ -58,7 +63,9 @@ def main() -> None:
     print(f"synth, median of {args.runs} fresh processes (jsii start-up included)")
     print(f"  empty CDK app (floor)         {empty:6.2f} s   1.00x")
     print(f"  default config                {default:6.2f} s   {default / empty:.2f}x empty")
-    print(f"  1,000 users (large.yaml)      {large:6.2f} s   {large / empty:.2f}x empty, {large / default:.2f}x default")
+    print(
+        f"  1,000 users (large.yaml)      {large:6.2f} s   {large / empty:.2f}x empty, {large / default:.2f}x default"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ PACKS = ("AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 
 def apply_compliance(app: cdk.App) -> None:
     """Attach every pack to the app; call once, before synth."""
-    plugins: list[cdk.IPolicyValidationPluginBeta1] = [
+    plugins: list[Any] = [
         AwsSolutionsChecks(app, verbose=True),
         HIPAASecurityChecks(app, verbose=True),
         NIST80053R5Checks(app, verbose=True),
@@ -41,10 +41,10 @@ def apply_compliance(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(*plugins)
 
 
-def _platform_rules(app: cdk.App) -> list[cdk.IPolicyValidationPluginBeta1]:
+def _platform_rules(app: cdk.App) -> list[Any]:
     """The platform's own SageMaker pack, when present (see ``sagemaker_platform.nag``)."""
     try:
-        from sagemaker_platform.nag import SageMakerPlatformChecks  # type: ignore[attr-defined]
+        from sagemaker_platform.nag import SageMakerPlatformChecks
     except ImportError:
         return []
     return [SageMakerPlatformChecks(app)]

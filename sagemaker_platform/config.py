@@ -30,8 +30,15 @@ Persona = Literal["data_scientist", "ml_engineer", "business_analyst"]
 StudioAppType = Literal["JupyterLab", "CodeEditor", "JupyterServer", "KernelGateway"]
 SpaceAppType = Literal["JupyterLab", "CodeEditor"]
 HiddenAppType = Literal[
-    "JupyterServer", "KernelGateway", "DetailedProfiler", "TensorBoard", "CodeEditor", "JupyterLab",
-    "RStudioServerPro", "RSessionGateway", "Canvas",
+    "JupyterServer",
+    "KernelGateway",
+    "DetailedProfiler",
+    "TensorBoard",
+    "CodeEditor",
+    "JupyterLab",
+    "RStudioServerPro",
+    "RSessionGateway",
+    "Canvas",
 ]
 
 
@@ -373,8 +380,9 @@ class ModelCardSection(_Section):
     def _custom_keys(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
             if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", key):
-                raise ValueError(f"custom_details keys are letters, digits and '_', not starting with a digit "
-                                 f"(got {key!r})")
+                raise ValueError(
+                    f"custom_details keys are letters, digits and '_', not starting with a digit (got {key!r})"
+                )
         return value
 
 
@@ -480,9 +488,7 @@ def _check_references(cfg: PlatformConfig) -> None:
                 f"users[{i}].sso_user_name", "only valid when domain.auth_mode is SSO", user.sso_user_name
             )
         if user.persona == "business_analyst" and not cfg.domain.canvas.enabled:
-            raise ConfigError(
-                f"users[{i}].persona", "business_analyst needs domain.canvas.enabled: true", user.persona
-            )
+            raise ConfigError(f"users[{i}].persona", "business_analyst needs domain.canvas.enabled: true", user.persona)
         for j, name in enumerate(user.lifecycle_configs):
             _known_lcc(lccs, name, f"users[{i}].lifecycle_configs[{j}]")
         for j, space in enumerate(user.private_spaces):
@@ -563,18 +569,26 @@ def _check_endpoint(ep: EndpointSection, path: str) -> None:
         if len(ep.variants) > 1:
             raise ConfigError(f"{path}.variants", "serverless endpoints take exactly one variant", len(ep.variants))
         if ep.model.vpc or ep.model.network_isolation:
-            raise ConfigError(f"{path}.model", "serverless endpoints support neither VPC nor network isolation",
-                              {"vpc": ep.model.vpc, "network_isolation": ep.model.network_isolation})
+            raise ConfigError(
+                f"{path}.model",
+                "serverless endpoints support neither VPC nor network isolation",
+                {"vpc": ep.model.vpc, "network_isolation": ep.model.network_isolation},
+            )
         if ep.data_capture.enabled:
-            raise ConfigError(f"{path}.data_capture.enabled", "serverless endpoints do not support data capture",
-                              True)
+            raise ConfigError(f"{path}.data_capture.enabled", "serverless endpoints do not support data capture", True)
         if ep.deployment is not None:
-            raise ConfigError(f"{path}.deployment", "deployment guardrails do not apply to serverless endpoints",
-                              ep.deployment.strategy)
+            raise ConfigError(
+                f"{path}.deployment",
+                "deployment guardrails do not apply to serverless endpoints",
+                ep.deployment.strategy,
+            )
         sc = ep.serverless
         if sc.provisioned_concurrency is not None and sc.provisioned_concurrency > sc.max_concurrency:
-            raise ConfigError(f"{path}.serverless.provisioned_concurrency",
-                              f"must not exceed max_concurrency ({sc.max_concurrency})", sc.provisioned_concurrency)
+            raise ConfigError(
+                f"{path}.serverless.provisioned_concurrency",
+                f"must not exceed max_concurrency ({sc.max_concurrency})",
+                sc.provisioned_concurrency,
+            )
     elif ep.serverless is not None:
         raise ConfigError(f"{path}.serverless", f"only valid when kind is serverless, not {ep.kind}", None)
     if ep.kind == "async" and ep.async_inference is None:
@@ -584,18 +598,26 @@ def _check_endpoint(ep: EndpointSection, path: str) -> None:
     if ep.model.image is not None and ep.model.model_data_url is None:
         raise ConfigError(f"{path}.model.model_data_url", "required with model.image", None)
     if ep.model.image is not None and ep.model.artifact_bucket is not None:
-        raise ConfigError(f"{path}.model.artifact_bucket",
-                          "only for model_package_arn (model_data_url names the bucket)", ep.model.artifact_bucket)
+        raise ConfigError(
+            f"{path}.model.artifact_bucket",
+            "only for model_package_arn (model_data_url names the bucket)",
+            ep.model.artifact_bucket,
+        )
     variant_names: dict[str, str] = {}
     for k, v in enumerate(ep.variants):
         _unique(variant_names, v.name, f"{path}.variants[{k}].name", "variant")
         if ep.kind != "serverless" and v.volume_size_gb is not None and has_instance_storage(v.instance_type):
-            raise ConfigError(f"{path}.variants[{k}].volume_size_gb",
-                              f"{v.instance_type} uses local NVMe storage and takes no EBS volume size",
-                              v.volume_size_gb)
+            raise ConfigError(
+                f"{path}.variants[{k}].volume_size_gb",
+                f"{v.instance_type} uses local NVMe storage and takes no EBS volume size",
+                v.volume_size_gb,
+            )
     if ep.deployment is not None and ep.deployment.strategy == "rolling" and len(ep.variants) > 1:
-        raise ConfigError(f"{path}.deployment.strategy",
-                          "rolling deployments do not support endpoints with more than one variant", "rolling")
+        raise ConfigError(
+            f"{path}.deployment.strategy",
+            "rolling deployments do not support endpoints with more than one variant",
+            "rolling",
+        )
     if ep.autoscaling is not None:
         _check_autoscaling(ep, ep.autoscaling, f"{path}.autoscaling")
 
@@ -607,35 +629,50 @@ def _check_autoscaling(ep: EndpointSection, a: AutoscalingSection, path: str) ->
         raise ConfigError(f"{path}.min_capacity", f"must not exceed max_capacity ({a.max_capacity})", a.min_capacity)
     if ep.kind == "async":
         if a.target_invocations_per_instance is not None:
-            raise ConfigError(f"{path}.target_invocations_per_instance",
-                              "async endpoints scale on their backlog: use target_backlog_per_instance",
-                              a.target_invocations_per_instance)
+            raise ConfigError(
+                f"{path}.target_invocations_per_instance",
+                "async endpoints scale on their backlog: use target_backlog_per_instance",
+                a.target_invocations_per_instance,
+            )
         if a.target_backlog_per_instance is None:
             raise ConfigError(f"{path}.target_backlog_per_instance", "required for async endpoints", None)
     else:
         if a.min_capacity == 0:
             raise ConfigError(f"{path}.min_capacity", "only async endpoints can scale to zero", 0)
         if a.target_backlog_per_instance is not None:
-            raise ConfigError(f"{path}.target_backlog_per_instance", "only valid for async endpoints",
-                              a.target_backlog_per_instance)
+            raise ConfigError(
+                f"{path}.target_backlog_per_instance", "only valid for async endpoints", a.target_backlog_per_instance
+            )
         if a.target_invocations_per_instance is None and a.custom_metric is None:
-            raise ConfigError(f"{path}.target_invocations_per_instance",
-                              "required for real-time autoscaling (or set custom_metric)", None)
+            raise ConfigError(
+                f"{path}.target_invocations_per_instance",
+                "required for real-time autoscaling (or set custom_metric)",
+                None,
+            )
     for j, action in enumerate(a.scheduled_actions):
         if action.min_capacity is None and action.max_capacity is None:
-            raise ConfigError(f"{path}.scheduled_actions[{j}]", "set min_capacity, max_capacity or both",
-                              action.name)
-        if action.min_capacity is not None and action.max_capacity is not None \
-                and action.min_capacity > action.max_capacity:
-            raise ConfigError(f"{path}.scheduled_actions[{j}].min_capacity",
-                              f"must not exceed max_capacity ({action.max_capacity})", action.min_capacity)
+            raise ConfigError(f"{path}.scheduled_actions[{j}]", "set min_capacity, max_capacity or both", action.name)
+        if (
+            action.min_capacity is not None
+            and action.max_capacity is not None
+            and action.min_capacity > action.max_capacity
+        ):
+            raise ConfigError(
+                f"{path}.scheduled_actions[{j}].min_capacity",
+                f"must not exceed max_capacity ({action.max_capacity})",
+                action.min_capacity,
+            )
         if action.min_capacity == 0 and ep.kind != "async":
-            raise ConfigError(f"{path}.scheduled_actions[{j}].min_capacity",
-                              "only async endpoints can scale to zero", 0)
+            raise ConfigError(
+                f"{path}.scheduled_actions[{j}].min_capacity", "only async endpoints can scale to zero", 0
+            )
     for k, v in enumerate(ep.variants):
         if re.match(r"^ml\.t[0-9]", v.instance_type):
-            raise ConfigError(f"{path.removesuffix('.autoscaling')}.variants[{k}].instance_type",
-                              "burstable instances cannot be autoscaled", v.instance_type)
+            raise ConfigError(
+                f"{path.removesuffix('.autoscaling')}.variants[{k}].instance_type",
+                "burstable instances cannot be autoscaled",
+                v.instance_type,
+            )
 
 
 # --------------------------------------------------------------------------------------------------- loading

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import cx_api
 import pytest
+from aws_cdk import cx_api
 
 from sagemaker_platform.cdk_context import new_app
 from sagemaker_platform.config import PlatformConfig, load_config

@@ -51,13 +51,9 @@ class CanvasSettings(Construct):
         if workspace_s3_uri is not None and not (
             cdk.Token.is_unresolved(workspace_s3_uri) or workspace_s3_uri.startswith("s3://")
         ):
-            raise ValueError(
-                f"CanvasSettings workspace_s3_uri: must start with s3:// (got {workspace_s3_uri!r})"
-            )
+            raise ValueError(f"CanvasSettings workspace_s3_uri: must start with s3:// (got {workspace_s3_uri!r})")
         if workspace_key is not None and workspace_s3_uri is None:
-            raise ValueError(
-                "CanvasSettings workspace_key: only with workspace_s3_uri (got a key and no URI)"
-            )
+            raise ValueError("CanvasSettings workspace_key: only with workspace_s3_uri (got a key and no URI)")
         settings: dict[str, Any] = {
             "TimeSeriesForecastingSettings": {"Status": "ENABLED" if time_series_role else "DISABLED"},
             "ModelRegisterSettings": {"Status": "ENABLED" if model_registry else "DISABLED"},
@@ -97,9 +93,7 @@ class CanvasSettings(Construct):
         provider.add_to_policy(iam.PolicyStatement(actions=actions, resources=[target]))
         roles = [r for r in (time_series_role, generative_ai_role) if r is not None]
         if roles:
-            provider.add_to_policy(
-                iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in roles])
-            )
+            provider.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in roles]))
         acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         acknowledge_wildcards(provider.role, "Only the log-stream wildcard of the handler's own log group.")
         properties: dict[str, Any] = {"DomainId": domain.domain_id, "CanvasAppSettings": settings}

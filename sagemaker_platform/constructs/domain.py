@@ -115,9 +115,7 @@ class IStudioDomain:
 
 
 class ImportedStudioDomain(Construct, IStudioDomain):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, domain_id: str, domain_arn: str | None
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, domain_id: str, domain_arn: str | None) -> None:
         super().__init__(scope, construct_id)
         self.domain_id = domain_id
         self.domain_arn = domain_arn or cdk.Stack.of(self).format_arn(
@@ -277,8 +275,6 @@ class StudioDomain(Construct, IStudioDomain):
             grantee=grantee,
             actions=["sagemaker:CreatePresignedDomainUrl"],
             resource_arns=[
-                stack.format_arn(
-                    service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/*"
-                )
+                stack.format_arn(service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/*")
             ],
         )

@@ -4,6 +4,7 @@ that kind. Handlers are plain files in ``sagemaker_platform/lambda`` packaged as
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -76,7 +77,7 @@ class HandlerProvider(Construct):
         )
         self.log_group.grant_write(self.role)
         code = lambda_.Code.from_asset(str(LAMBDA_DIR), exclude=["__pycache__", "*.pyc"])
-        common = {
+        common: dict[str, Any] = {
             "code": code,
             "runtime": RUNTIME,
             "architecture": lambda_.Architecture.ARM_64,

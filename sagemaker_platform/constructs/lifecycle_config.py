@@ -29,9 +29,7 @@ def builtin_script(name: str) -> Path:
     path = BUILTIN_DIR / f"{name}.sh"
     if not path.is_file():
         known = sorted(p.stem for p in BUILTIN_DIR.glob("*.sh"))
-        raise ValueError(
-            f"LifecycleConfig builtin: no packaged script named {name!r} (known: {', '.join(known)})"
-        )
+        raise ValueError(f"LifecycleConfig builtin: no packaged script named {name!r} (known: {', '.join(known)})")
     return path
 
 
@@ -43,9 +41,7 @@ def prepare_content(script: str, *, line_endings: Literal["normalize", "reject"]
         script = script.replace("\r\n", "\n").replace("\r", "\n")
     if not script.startswith("#!"):
         first = script.splitlines()[0] if script else ""
-        raise ValueError(
-            f"LifecycleConfig script: must start with a shebang such as '#!/bin/bash' (got {first!r})"
-        )
+        raise ValueError(f"LifecycleConfig script: must start with a shebang such as '#!/bin/bash' (got {first!r})")
     content = base64.b64encode(script.encode("utf-8")).decode("ascii")
     if len(content) > MAX_CONTENT:
         raise ValueError(
@@ -84,13 +80,9 @@ class LifecycleConfig(Construct):
                 f"LifecycleConfig name: 1-40 letters, digits and dashes, starting with a letter or digit (got {name!r})"
             )
         if app_type not in APP_TYPES:
-            raise ValueError(
-                f"LifecycleConfig app_type: must be one of {', '.join(APP_TYPES)} (got {app_type!r})"
-            )
+            raise ValueError(f"LifecycleConfig app_type: must be one of {', '.join(APP_TYPES)} (got {app_type!r})")
         if (script is None) == (script_path is None):
-            raise ValueError(
-                "LifecycleConfig script: give exactly one of script or script_path (got both or none)"
-            )
+            raise ValueError("LifecycleConfig script: give exactly one of script or script_path (got both or none)")
         if script_path is not None:
             path = Path(script_path)
             if not path.is_file():

@@ -14,7 +14,6 @@ from constructs import Construct
 
 from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
 
-
 # Interface endpoints a VpcOnly Studio domain needs without a NAT gateway (service suffixes after
 # com.amazonaws.<region>.); the Studio UI endpoint has its own name (aws.sagemaker.<region>.studio).
 STUDIO_ENDPOINTS: tuple[str, ...] = (
@@ -91,7 +90,7 @@ class StudioNetwork(Construct):
                 vpc_id=existing_vpc_id,
                 availability_zones=[s.availability_zone for s in existing_subnets],
                 isolated_subnet_ids=[s.subnet_id for s in existing_subnets],
-                isolated_subnet_route_table_ids=[s.route_table_id for s in existing_subnets]
+                isolated_subnet_route_table_ids=[s.route_table_id or "" for s in existing_subnets]
                 if all(s.route_table_id for s in existing_subnets)
                 else None,
             )

@@ -8,7 +8,7 @@ can share models. Trust policies carry ``aws:SourceAccount`` and ``aws:SourceArn
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -24,7 +24,7 @@ from sagemaker_platform.compliance import (
 )
 
 
-class Persona(str, Enum):
+class Persona(StrEnum):
     DATA_SCIENTIST = "data_scientist"
     ML_ENGINEER = "ml_engineer"
     BUSINESS_ANALYST = "business_analyst"
@@ -171,9 +171,7 @@ class ExecutionRole(Construct):
         conditions: dict[str, dict[str, object]] | None = None,
     ) -> None:
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid=sid, actions=list(actions), resources=list(resources), conditions=conditions
-            )
+            iam.PolicyStatement(sid=sid, actions=list(actions), resources=list(resources), conditions=conditions)
         )
 
     def _studio_statements(self, domain_id: str | None) -> None:

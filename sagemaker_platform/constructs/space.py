@@ -36,9 +36,7 @@ class _Space(Construct):
         if not SPACE_NAME.match(space_name):
             raise ValueError(f"{kind} space_name: 1-62 letters, digits and dashes (got {space_name!r})")
         if app_type not in SPACE_APP_TYPES:
-            raise ValueError(
-                f"{kind} app_type: must be one of {', '.join(SPACE_APP_TYPES)} (got {app_type!r})"
-            )
+            raise ValueError(f"{kind} app_type: must be one of {', '.join(SPACE_APP_TYPES)} (got {app_type!r})")
         if ebs_gb is not None and not 5 <= ebs_gb <= 16384:
             raise ValueError(f"{kind} ebs_gb: must be 5-16384 (got {ebs_gb})")
         if default_lifecycle_config is not None and default_lifecycle_config.app_type != app_type:

@@ -46,11 +46,11 @@ class StudioTeardown(Construct):
         user_profiles: Sequence[UserProfile] = (),
         spaces: Sequence[PrivateSpace | SharedSpace] = (),
         delete_private_space_data: bool = False,
-        timeout: cdk.Duration = cdk.Duration.minutes(60),
+        timeout: cdk.Duration | None = None,
         log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        minutes = int(timeout.to_minutes())
+        minutes = int((timeout or cdk.Duration.minutes(60)).to_minutes())
         if not 10 <= minutes <= 120:
             raise ValueError(f"StudioTeardown timeout: must be 10-120 minutes (got {minutes})")
         provider = HandlerProvider.of(
@@ -109,14 +109,16 @@ class DomainCleanup(Construct):
         vpc_id: str,
         home_efs_file_system_id: str,
         home_efs: str = "retain",
-        timeout: cdk.Duration = cdk.Duration.minutes(60),
+        timeout: cdk.Duration | None = None,
         log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if home_efs not in ("retain", "delete"):
             raise ValueError(f"DomainCleanup home_efs: must be retain or delete (got {home_efs!r})")
         stack = cdk.Stack.of(self)
-        provider = HandlerProvider.of(self, "domain_leftovers", log_key=log_key, total_timeout=timeout)
+        provider = HandlerProvider.of(
+            self, "domain_leftovers", log_key=log_key, total_timeout=timeout or cdk.Duration.minutes(60)
+        )
         efs_arn = stack.format_arn(
             service="elasticfilesystem", resource="file-system", resource_name=home_efs_file_system_id
         )
@@ -150,9 +152,7 @@ class DomainCleanup(Construct):
                     "ec2:DeleteSecurityGroup",
                 ],
                 resources=[stack.format_arn(service="ec2", resource="security-group", resource_name="*")],
-                conditions={
-                    "StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain.domain_arn}
-                },
+                conditions={"StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain.domain_arn}},
             ),
         )
         acknowledge_wildcards(

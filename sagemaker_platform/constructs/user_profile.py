@@ -45,9 +45,7 @@ class UserProfile(Construct):
                 f"(got {user_profile_name!r})"
             )
         if execution_role is not None and execution_role_arn is not None:
-            raise ValueError(
-                "UserProfile execution_role: give execution_role or execution_role_arn, not both"
-            )
+            raise ValueError("UserProfile execution_role: give execution_role or execution_role_arn, not both")
         if sso_user_name is not None and not 0 < len(sso_user_name) <= 128:
             raise ValueError(f"UserProfile sso_user_name: 1-128 characters (got {sso_user_name!r})")
         if len(security_group_ids) > 2:

@@ -15,7 +15,7 @@ from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
 from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain
 from sagemaker_platform.constructs.key import PlatformKey
-from sagemaker_platform.constructs.lifecycle_config import LifecycleConfig, builtin_script
+from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig, builtin_script
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
 from sagemaker_platform.constructs.space import SharedSpace
@@ -54,11 +54,20 @@ class StudioStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         prefix = config.platform.prefix
         d = config.domain
-        self.key = PlatformKey(self, "Key", alias=f"{prefix}/studio",
-                               description=f"SageMaker platform {prefix}: domain EFS/EBS, buckets, logs")
+        self.key = PlatformKey(
+            self,
+            "Key",
+            alias=f"{prefix}/studio",
+            description=f"SageMaker platform {prefix}: domain EFS/EBS, buckets, logs",
+        )
         self.access_logs = AccessLogBucket(self, "AccessLogs")
-        self.bucket = StudioBucket(self, "StudioBucket", encryption_key=self.key.key,
-                                   access_log_bucket=self.access_logs.bucket, canvas=d.canvas.enabled)
+        self.bucket = StudioBucket(
+            self,
+            "StudioBucket",
+            encryption_key=self.key.key,
+            access_log_bucket=self.access_logs.bucket,
+            canvas=d.canvas.enabled,
+        )
 
         self.roles: dict[str, ExecutionRole] = {}
         for persona in config.personas_in_use():
@@ -78,7 +87,7 @@ class StudioStack(cdk.Stack):
             self.lifecycle_configs[lc.name] = LifecycleConfig(
                 self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc)
             )
-        defaults = {
+        defaults: dict[str, LifecycleConfig | ImportedLifecycleConfig] = {
             lc.app_type: self.lifecycle_configs[lc.name] for lc in d.lifecycle_configs if lc.default
         }
 
@@ -106,9 +115,14 @@ class StudioStack(cdk.Stack):
             sharing_bucket=self.bucket.bucket if d.notebook_sharing else None,
         )
         self.cleanup = DomainCleanup(
-            self, "DomainCleanup", domain=self.domain, vpc_id=network.vpc.vpc_id,
-            home_efs_file_system_id=self.domain.home_efs_file_system_id, home_efs=config.teardown.home_efs,
-            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes), log_key=self.key.key,
+            self,
+            "DomainCleanup",
+            domain=self.domain,
+            vpc_id=network.vpc.vpc_id,
+            home_efs_file_system_id=self.domain.home_efs_file_system_id,
+            home_efs=config.teardown.home_efs,
+            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
+            log_key=self.key.key,
         )
 
         self.shared_spaces = [
@@ -129,9 +143,13 @@ class StudioStack(cdk.Stack):
         self.cleanup.guard(*self.shared_spaces)
         if self.shared_spaces:
             self.teardown = StudioTeardown(
-                self, "SpacesTeardown", domain=self.domain, spaces=self.shared_spaces,
+                self,
+                "SpacesTeardown",
+                domain=self.domain,
+                spaces=self.shared_spaces,
                 delete_private_space_data=config.teardown.delete_private_space_data,
-                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes), log_key=self.key.key,
+                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
+                log_key=self.key.key,
             )
 
         if d.canvas.enabled:
@@ -150,13 +168,17 @@ class StudioStack(cdk.Stack):
             )
             self.cleanup.guard(self.canvas)
             if d.canvas.idle_shutdown_minutes:
-                CanvasIdleShutdown(self, "CanvasIdleShutdown", domain=self.domain,
-                                   idle_minutes=d.canvas.idle_shutdown_minutes, log_key=self.key.key)
+                CanvasIdleShutdown(
+                    self,
+                    "CanvasIdleShutdown",
+                    domain=self.domain,
+                    idle_minutes=d.canvas.idle_shutdown_minutes,
+                    log_key=self.key.key,
+                )
         if d.projects:
             SageMakerProjects(self, "Projects", roles=[r.role for r in self.roles.values()], log_key=self.key.key)
         for i, bucket_name in enumerate(config.buckets.merge_cors_into):
-            ExistingBucketCors(self, f"Cors{i}", bucket_name=bucket_name, canvas=d.canvas.enabled,
-                               log_key=self.key.key)
+            ExistingBucketCors(self, f"Cors{i}", bucket_name=bucket_name, canvas=d.canvas.enabled, log_key=self.key.key)
 
         self._publish(config)
         cdk.CfnOutput(self, "DomainId", value=self.domain.domain_id)
@@ -164,13 +186,16 @@ class StudioStack(cdk.Stack):
         cdk.CfnOutput(self, "StudioBucketName", value=self.bucket.bucket_name)
 
     def _publish(self, config: PlatformConfig) -> None:
-        values = {
+        values: dict[tuple[str, ...], str] = {
             ("domain-id",): self.domain.domain_id,
             ("key-arn",): self.key.key_arn,
             **{("roles", persona): role.role_arn for persona, role in self.roles.items()},
         }
         for parts, value in values.items():
             ssm.StringParameter(
-                self, "Param-" + "-".join(parts), parameter_name=ssm_name(config, *parts), string_value=value,
+                self,
+                "Param-" + "-".join(parts),
+                parameter_name=ssm_name(config, *parts),
+                string_value=value,
                 description="Published by the SageMaker platform's StudioStack for its UsersStacks",
             )

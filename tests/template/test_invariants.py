@@ -33,8 +33,9 @@ def _of_type(template: dict, resource_type: str) -> dict[str, dict]:
 def test_cfn_lint_clean(example: Synthesized) -> None:
     files = [str(Path(example.assembly.directory) / s.template_file) for s in example.assembly.stacks]
     cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
-    result = subprocess.run([cfn_lint, "--format", "parseable", "-i", "W3005", "--", *files],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [cfn_lint, "--format", "parseable", "-i", "W3005", "--", *files], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -58,8 +59,12 @@ def test_domain_is_secure(example: Synthesized) -> None:
         for app in ("JupyterLabAppSettings", "CodeEditorAppSettings"):
             idle = settings[app]["AppLifecycleManagement"]["IdleSettings"]
             assert idle["LifecycleManagement"] == "ENABLED"
-    for app in ("JupyterLabAppSettings", "CodeEditorAppSettings", "JupyterServerAppSettings",
-                "KernelGatewayAppSettings"):
+    for app in (
+        "JupyterLabAppSettings",
+        "CodeEditorAppSettings",
+        "JupyterServerAppSettings",
+        "KernelGatewayAppSettings",
+    ):
         block = settings.get(app, {})
         default = block.get("DefaultResourceSpec", {}).get("LifecycleConfigArn")
         if default is not None:
@@ -69,8 +74,11 @@ def test_domain_is_secure(example: Synthesized) -> None:
 
 def test_studio_bucket_cors_is_exact(example: Synthesized) -> None:
     studio = example.template(example.platform.studio)
-    rules = [r for b in _of_type(studio, "AWS::S3::Bucket").values()
-             for r in b["Properties"].get("CorsConfiguration", {}).get("CorsRules", [])]
+    rules = [
+        r
+        for b in _of_type(studio, "AWS::S3::Bucket").values()
+        for r in b["Properties"].get("CorsConfiguration", {}).get("CorsRules", [])
+    ]
     expected = [cors.STUDIO_RULE] + ([cors.CANVAS_RULE] if example.config.domain.canvas.enabled else [])
     assert [r["Id"] for r in rules] == [e["ID"] for e in expected]
     for rule, want in zip(rules, expected, strict=True):
@@ -82,7 +90,8 @@ def test_studio_bucket_cors_is_exact(example: Synthesized) -> None:
 def test_every_profile_and_space_is_guarded_by_a_teardown(example: Synthesized) -> None:
     for name, template in _templates(example).items():
         guarded = set(_of_type(template, "AWS::SageMaker::UserProfile")) | set(
-            _of_type(template, "AWS::SageMaker::Space"))
+            _of_type(template, "AWS::SageMaker::Space")
+        )
         if not guarded:
             continue
         teardowns = _of_type(template, "Custom::StudioTeardown")
@@ -112,8 +121,11 @@ def test_stack_order(example: Synthesized) -> None:
 
 
 def test_user_shards_hold_every_user_once(example: Synthesized) -> None:
-    names = [p["Properties"]["UserProfileName"] for s in example.platform.users
-             for p in _of_type(example.template(s), "AWS::SageMaker::UserProfile").values()]
+    names = [
+        p["Properties"]["UserProfileName"]
+        for s in example.platform.users
+        for p in _of_type(example.template(s), "AWS::SageMaker::UserProfile").values()
+    ]
     assert sorted(names) == sorted(u.name for u in example.config.users)
 
 
@@ -146,4 +158,6 @@ def test_compliance_packs_are_really_attached() -> None:
 def test_example_configs_all_synthesized(example: Synthesized) -> None:
     assert isinstance(example.app, cdk.App)
     assert {s.stack_name for s in example.assembly.stacks} >= {
-        f"{example.config.platform.prefix}-network", f"{example.config.platform.prefix}-studio"}
+        f"{example.config.platform.prefix}-network",
+        f"{example.config.platform.prefix}-studio",
+    }

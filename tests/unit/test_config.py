@@ -48,10 +48,16 @@ def test_default_config_is_valid() -> None:
         (lambda d: d["users"][0].__setitem__("persona", "wizard"), "users[0].persona", "'wizard'"),
         (lambda d: d["users"][0].__setitem__("nickname", "x"), "users[0].nickname", "'x'"),
         (lambda d: d["domain"].__setitem__("auth_mode", "LDAP"), "domain.auth_mode", "'LDAP'"),
-        (lambda d: d["domain"]["idle_shutdown"].__setitem__("idle_timeout_minutes", "soon"),
-         "domain.idle_shutdown.idle_timeout_minutes", "'soon'"),
-        (lambda d: d["domain"]["idle_shutdown"].__setitem__("idle_timeout_minutes", 30),
-         "domain.idle_shutdown.idle_timeout_minutes", "30"),
+        (
+            lambda d: d["domain"]["idle_shutdown"].__setitem__("idle_timeout_minutes", "soon"),
+            "domain.idle_shutdown.idle_timeout_minutes",
+            "'soon'",
+        ),
+        (
+            lambda d: d["domain"]["idle_shutdown"].__setitem__("idle_timeout_minutes", 30),
+            "domain.idle_shutdown.idle_timeout_minutes",
+            "30",
+        ),
         (lambda d: d["network"].__setitem__("vpc_cidr", "10.0.0.0/8"), "network.vpc_cidr", "'10.0.0.0/8'"),
         (lambda d: d["platform"].__setitem__("account", "12345"), "platform.account", "'12345'"),
         (lambda d: d["spaces"][0].__setitem__("name", "team_lab"), "spaces[0].name", "'team_lab'"),
@@ -137,10 +143,13 @@ def test_business_analyst_needs_canvas() -> None:
 
 def test_imported_vpc_needs_two_zones() -> None:
     data = _base()
-    data["network"] = {"vpc_id": "vpc-0123456789abcdef0", "subnets": [
-        {"id": "subnet-0123456789abcdef0", "availability_zone": "eu-west-1a"},
-        {"id": "subnet-0123456789abcdef1", "availability_zone": "eu-west-1a"},
-    ]}
+    data["network"] = {
+        "vpc_id": "vpc-0123456789abcdef0",
+        "subnets": [
+            {"id": "subnet-0123456789abcdef0", "availability_zone": "eu-west-1a"},
+            {"id": "subnet-0123456789abcdef1", "availability_zone": "eu-west-1a"},
+        ],
+    }
     err = _error(data)
     assert err.path == "network"
     assert "two availability zones" in err.message
@@ -181,15 +190,20 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     data = _base()
     data["users"][2]["name"] = "bea analyst"
     bad.write_text(yaml.safe_dump(data))
-    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}), "CDK_OUTDIR": str(tmp_path / "out"),
-           "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}),
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("b'")]
     errors = [line for line in lines if line.startswith("config error:")]
-    assert errors == [f"config error: {bad}: users[2].name: String should match pattern "
-                      f"'^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$' (got 'bea analyst')"]
+    assert errors == [
+        f"config error: {bad}: users[2].name: String should match pattern "
+        f"'^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$' (got 'bea analyst')"
+    ]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()
 
@@ -197,7 +211,15 @@ def test_app_exits_with_one_line_and_no_traceback(tmp_path: Path) -> None:
 def test_schema_covers_every_section() -> None:
     schema = json_schema()
     assert set(schema["properties"]) == {
-        "platform", "network", "domain", "users", "spaces", "teardown", "buckets", "endpoints", "governance",
+        "platform",
+        "network",
+        "domain",
+        "users",
+        "spaces",
+        "teardown",
+        "buckets",
+        "endpoints",
+        "governance",
         "pipeline",
     }
     checked_in = ROOT / "config" / "schema.json"

@@ -26,8 +26,14 @@ SCRIPT = "#!/bin/bash\necho hello\n"
 
 def _domain(stack: cdk.Stack, **overrides) -> StudioDomain:
     role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    props = dict(domain_name="d1", vpc_id="vpc-0123456789abcdef0", subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], security_group_ids=["sg-0123456789abcdef0"],
-                 default_execution_role=role, kms_key=kms.Key(stack, "K"))
+    props = dict(
+        domain_name="d1",
+        vpc_id="vpc-0123456789abcdef0",
+        subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        security_group_ids=["sg-0123456789abcdef0"],
+        default_execution_role=role,
+        kms_key=kms.Key(stack, "K"),
+    )
     props.update(overrides)
     return StudioDomain(stack, "Domain", **props)
 
@@ -40,25 +46,40 @@ def _lcc(stack: cdk.Stack, name: str, app_type: str = "JupyterLab", script: str 
 def test_domain_secure_defaults(stack: cdk.Stack) -> None:
     _domain(stack)
     t = Template.from_stack(stack)
-    t.has_resource_properties("AWS::SageMaker::Domain", {
-        "AppNetworkAccessType": "VpcOnly",
-        "KmsKeyId": Match.any_value(),
-        "TagPropagation": "ENABLED",
-        "DomainSettings": {"DockerSettings": {"EnableDockerAccess": "DISABLED"},
-                           "ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"},
-        "DefaultUserSettings": Match.object_like({
-            "StudioWebPortal": "ENABLED",
-            "DefaultLandingUri": "studio::",
-            "SecurityGroups": ["sg-0123456789abcdef0"],
-            "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": {
-                "LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 120,
-                "MinIdleTimeoutInMinutes": 60, "MaxIdleTimeoutInMinutes": 480}}},
-            "CodeEditorAppSettings": {"AppLifecycleManagement": Match.any_value()},
-            "SpaceStorageSettings": {"DefaultEbsStorageSettings": {
-                "DefaultEbsVolumeSizeInGb": 5, "MaximumEbsVolumeSizeInGb": 100}},
-        }),
-        "DefaultSpaceSettings": Match.object_like({"SecurityGroups": ["sg-0123456789abcdef0"]}),
-    })
+    t.has_resource_properties(
+        "AWS::SageMaker::Domain",
+        {
+            "AppNetworkAccessType": "VpcOnly",
+            "KmsKeyId": Match.any_value(),
+            "TagPropagation": "ENABLED",
+            "DomainSettings": {
+                "DockerSettings": {"EnableDockerAccess": "DISABLED"},
+                "ExecutionRoleIdentityConfig": "USER_PROFILE_NAME",
+            },
+            "DefaultUserSettings": Match.object_like(
+                {
+                    "StudioWebPortal": "ENABLED",
+                    "DefaultLandingUri": "studio::",
+                    "SecurityGroups": ["sg-0123456789abcdef0"],
+                    "JupyterLabAppSettings": {
+                        "AppLifecycleManagement": {
+                            "IdleSettings": {
+                                "LifecycleManagement": "ENABLED",
+                                "IdleTimeoutInMinutes": 120,
+                                "MinIdleTimeoutInMinutes": 60,
+                                "MaxIdleTimeoutInMinutes": 480,
+                            }
+                        }
+                    },
+                    "CodeEditorAppSettings": {"AppLifecycleManagement": Match.any_value()},
+                    "SpaceStorageSettings": {
+                        "DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": 5, "MaximumEbsVolumeSizeInGb": 100}
+                    },
+                }
+            ),
+            "DefaultSpaceSettings": Match.object_like({"SecurityGroups": ["sg-0123456789abcdef0"]}),
+        },
+    )
 
 
 def test_domain_lifecycle_defaults_are_in_their_lists(stack: cdk.Stack) -> None:
@@ -77,23 +98,36 @@ def test_domain_sharing_settings_use_platform_bucket_and_key(stack: cdk.Stack) -
     logs = AccessLogBucket(stack, "Logs")
     bucket = StudioBucket(stack, "B", encryption_key=key, access_log_bucket=logs.bucket)
     _domain(stack, sharing_bucket=bucket.bucket)
-    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::Domain", {
-        "DefaultUserSettings": Match.object_like({"SharingSettings": {
-            "NotebookOutputOption": "Allowed", "S3OutputPath": Match.any_value(), "S3KmsKeyId": Match.any_value()}})
-    })
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Domain",
+        {
+            "DefaultUserSettings": Match.object_like(
+                {
+                    "SharingSettings": {
+                        "NotebookOutputOption": "Allowed",
+                        "S3OutputPath": Match.any_value(),
+                        "S3KmsKeyId": Match.any_value(),
+                    }
+                }
+            )
+        },
+    )
 
 
-@pytest.mark.parametrize(("overrides", "field", "got"), [
-    ({"domain_name": "bad_name"}, "domain_name", "'bad_name'"),
-    ({"auth_mode": "LDAP"}, "auth_mode", "'LDAP'"),
-    ({"app_network_access_type": "Public"}, "app_network_access_type", "'Public'"),
-    ({"subnet_ids": []}, "subnet_ids", "[]"),
-    ({"security_group_ids": []}, "security_group_ids", "[]"),
-    ({"default_ebs_gb": 200, "max_ebs_gb": 100}, "default_ebs_gb", "200 and 100"),
-    ({"docker_access": True, "app_network_access_type": "PublicInternetOnly"}, "docker_access", "True"),
-    ({"idle_shutdown": IdleShutdown(30, 60, 120)}, "idle_shutdown.idle_timeout_minutes", "30"),
-    ({"idle_shutdown": IdleShutdown(200, 60, 120)}, "idle_shutdown.idle_timeout_minutes", "got 200"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "got"),
+    [
+        ({"domain_name": "bad_name"}, "domain_name", "'bad_name'"),
+        ({"auth_mode": "LDAP"}, "auth_mode", "'LDAP'"),
+        ({"app_network_access_type": "Public"}, "app_network_access_type", "'Public'"),
+        ({"subnet_ids": []}, "subnet_ids", "[]"),
+        ({"security_group_ids": []}, "security_group_ids", "[]"),
+        ({"default_ebs_gb": 200, "max_ebs_gb": 100}, "default_ebs_gb", "200 and 100"),
+        ({"docker_access": True, "app_network_access_type": "PublicInternetOnly"}, "docker_access", "True"),
+        ({"idle_shutdown": IdleShutdown(30, 60, 120)}, "idle_shutdown.idle_timeout_minutes", "30"),
+        ({"idle_shutdown": IdleShutdown(200, 60, 120)}, "idle_shutdown.idle_timeout_minutes", "got 200"),
+    ],
+)
 def test_domain_validation(stack: cdk.Stack, overrides: dict, field: str, got: str) -> None:
     with pytest.raises(ValueError, match=rf"^StudioDomain {re.escape(field)}: .*{re.escape(got)}"):
         _domain(stack, **overrides)
@@ -126,15 +160,18 @@ def test_lifecycle_content_is_base64_and_crlf_normalised(stack: cdk.Stack) -> No
     assert props["StudioLifecycleConfigName"] == lcc.name and props["StudioLifecycleConfigAppType"] == "JupyterLab"
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"script": "echo no shebang\n"}, r"must start with a shebang .*'echo no shebang'"),
-    ({"script": "#!/bin/bash\r\necho\r\n", "line_endings": "reject"}, r"CRLF or CR line endings"),
-    ({"script": "#!/bin/bash\n" + "x" * MAX_CONTENT}, r"characters after base64, over the limit of 16384"),
-    ({"script": SCRIPT, "app_type": "RStudio"}, r"app_type: must be one of .*'RStudio'"),
-    ({"script": SCRIPT, "name": "bad name"}, r"name: .*'bad name'"),
-    ({"script_path": "/nonexistent/script.sh"}, r"script_path: no such file"),
-    ({}, r"exactly one of script or script_path"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"script": "echo no shebang\n"}, r"must start with a shebang .*'echo no shebang'"),
+        ({"script": "#!/bin/bash\r\necho\r\n", "line_endings": "reject"}, r"CRLF or CR line endings"),
+        ({"script": "#!/bin/bash\n" + "x" * MAX_CONTENT}, r"characters after base64, over the limit of 16384"),
+        ({"script": SCRIPT, "app_type": "RStudio"}, r"app_type: must be one of .*'RStudio'"),
+        ({"script": SCRIPT, "name": "bad name"}, r"name: .*'bad name'"),
+        ({"script_path": "/nonexistent/script.sh"}, r"script_path: no such file"),
+        ({}, r"exactly one of script or script_path"),
+    ],
+)
 def test_lifecycle_validation(stack: cdk.Stack, kwargs: dict, message: str) -> None:
     props = {"name": "ok", "app_type": "JupyterLab", **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -164,24 +201,36 @@ def test_user_profile_iam_and_sso(stack: cdk.Stack) -> None:
     UserProfile(stack, "Ana", domain=domain, user_profile_name="ana", execution_role=role, lifecycle_configs=[extra])
     UserProfile(stack, "Bea", domain=domain, user_profile_name="bea", sso_user_name="bea@example.com")
     t = Template.from_stack(stack)
-    t.has_resource_properties("AWS::SageMaker::UserProfile", {
-        "UserProfileName": "ana",
-        "UserSettings": {"ExecutionRole": Match.any_value(),
-                         "JupyterLabAppSettings": {"LifecycleConfigArns": [Match.any_value()]}},
-        "SingleSignOnUserIdentifier": Match.absent(),
-    })
-    t.has_resource_properties("AWS::SageMaker::UserProfile", {
-        "UserProfileName": "bea", "SingleSignOnUserIdentifier": "UserName",
-        "SingleSignOnUserValue": "bea@example.com",
-    })
+    t.has_resource_properties(
+        "AWS::SageMaker::UserProfile",
+        {
+            "UserProfileName": "ana",
+            "UserSettings": {
+                "ExecutionRole": Match.any_value(),
+                "JupyterLabAppSettings": {"LifecycleConfigArns": [Match.any_value()]},
+            },
+            "SingleSignOnUserIdentifier": Match.absent(),
+        },
+    )
+    t.has_resource_properties(
+        "AWS::SageMaker::UserProfile",
+        {
+            "UserProfileName": "bea",
+            "SingleSignOnUserIdentifier": "UserName",
+            "SingleSignOnUserValue": "bea@example.com",
+        },
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"user_profile_name": "bad_name"}, r"user_profile_name: .*'bad_name'"),
-    ({"user_profile_name": "x" * 64}, r"user_profile_name"),
-    ({"user_profile_name": "ok", "sso_user_name": ""}, r"sso_user_name: 1-128"),
-    ({"user_profile_name": "ok", "security_group_ids": ["a", "b", "c"]}, r"security_group_ids: at most 2"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"user_profile_name": "bad_name"}, r"user_profile_name: .*'bad_name'"),
+        ({"user_profile_name": "x" * 64}, r"user_profile_name"),
+        ({"user_profile_name": "ok", "sso_user_name": ""}, r"sso_user_name: 1-128"),
+        ({"user_profile_name": "ok", "security_group_ids": ["a", "b", "c"]}, r"security_group_ids: at most 2"),
+    ],
+)
 def test_user_profile_validation(stack: cdk.Stack, kwargs: dict, message: str) -> None:
     domain = _domain(stack)
     with pytest.raises(ValueError, match=message):
@@ -192,29 +241,43 @@ def test_spaces_private_and_shared(stack: cdk.Stack) -> None:
     domain = _domain(stack)
     owner = UserProfile(stack, "Owner", domain=domain, user_profile_name="owner")
     lab_default = _lcc(stack, "lab")
-    PrivateSpace(stack, "P", domain=domain, owner=owner, space_name="owner-lab", ebs_gb=50,
-                 default_lifecycle_config=lab_default)
+    PrivateSpace(
+        stack, "P", domain=domain, owner=owner, space_name="owner-lab", ebs_gb=50, default_lifecycle_config=lab_default
+    )
     SharedSpace(stack, "S", domain=domain, space_name="team-editor", app_type="CodeEditor")
     t = Template.from_stack(stack)
-    t.has_resource_properties("AWS::SageMaker::Space", {
-        "SpaceName": "owner-lab",
-        "OwnershipSettings": {"OwnerUserProfileName": "owner"},
-        "SpaceSharingSettings": {"SharingType": "Private"},
-        "SpaceSettings": {"AppType": "JupyterLab",
-                          "JupyterLabAppSettings": {"DefaultResourceSpec": {"LifecycleConfigArn": Match.any_value()}},
-                          "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}}},
-    })
-    t.has_resource_properties("AWS::SageMaker::Space", {
-        "SpaceName": "team-editor", "SpaceSharingSettings": {"SharingType": "Shared"},
-        "OwnershipSettings": Match.absent(), "SpaceSettings": {"AppType": "CodeEditor"},
-    })
+    t.has_resource_properties(
+        "AWS::SageMaker::Space",
+        {
+            "SpaceName": "owner-lab",
+            "OwnershipSettings": {"OwnerUserProfileName": "owner"},
+            "SpaceSharingSettings": {"SharingType": "Private"},
+            "SpaceSettings": {
+                "AppType": "JupyterLab",
+                "JupyterLabAppSettings": {"DefaultResourceSpec": {"LifecycleConfigArn": Match.any_value()}},
+                "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 50}},
+            },
+        },
+    )
+    t.has_resource_properties(
+        "AWS::SageMaker::Space",
+        {
+            "SpaceName": "team-editor",
+            "SpaceSharingSettings": {"SharingType": "Shared"},
+            "OwnershipSettings": Match.absent(),
+            "SpaceSettings": {"AppType": "CodeEditor"},
+        },
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"space_name": "x" * 63}, r"space_name: 1-62"),
-    ({"space_name": "ok", "app_type": "JupyterServer"}, r"app_type: .*'JupyterServer'"),
-    ({"space_name": "ok", "ebs_gb": 1}, r"ebs_gb: must be 5-16384 \(got 1\)"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"space_name": "x" * 63}, r"space_name: 1-62"),
+        ({"space_name": "ok", "app_type": "JupyterServer"}, r"app_type: .*'JupyterServer'"),
+        ({"space_name": "ok", "ebs_gb": 1}, r"ebs_gb: must be 5-16384 \(got 1\)"),
+    ],
+)
 def test_space_validation(stack: cdk.Stack, kwargs: dict, message: str) -> None:
     domain = _domain(stack)
     with pytest.raises(ValueError, match=message):
@@ -236,8 +299,16 @@ def test_network_new_vpc_endpoints_and_rules(stack: cdk.Stack) -> None:
     t.resource_count_is("AWS::EC2::InternetGateway", 0)
     endpoints = t.find_resources("AWS::EC2::VPCEndpoint")
     names = {str(e["Properties"]["ServiceName"]) for e in endpoints.values()}
-    for service in ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "ecr.dkr", "servicecatalog", "forecast",
-                    "bedrock-runtime"):
+    for service in (
+        "sagemaker.api",
+        "sagemaker.runtime",
+        "sts",
+        "logs",
+        "ecr.dkr",
+        "servicecatalog",
+        "forecast",
+        "bedrock-runtime",
+    ):
         assert any(service in n for n in names), service
     assert "aws.sagemaker.eu-west-1.studio" in names
     interface = [e for e in endpoints.values() if e["Properties"].get("VpcEndpointType") == "Interface"]
@@ -250,32 +321,57 @@ def test_network_new_vpc_endpoints_and_rules(stack: cdk.Stack) -> None:
 
 def test_network_without_canvas_has_only_studio_endpoints(stack: cdk.Stack) -> None:
     StudioNetwork(stack, "Net")
-    names = [str(e["Properties"]["ServiceName"])
-             for e in Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint").values()]
+    names = [
+        str(e["Properties"]["ServiceName"])
+        for e in Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint").values()
+    ]
     assert not any("forecast" in n for n in names)
     assert len(names) == 7 + 1 + 1  # Studio interface set, the studio UI endpoint, the S3 gateway
 
 
 def test_network_existing_vpc_by_id(stack: cdk.Stack) -> None:
-    net = StudioNetwork(stack, "Net", existing_vpc_id="vpc-0123456789abcdef0", existing_subnets=[
-        ExistingSubnet("subnet-0123456789abcdef0", "eu-west-1a"), ExistingSubnet("subnet-0123456789abcdef1", "eu-west-1b")])
+    net = StudioNetwork(
+        stack,
+        "Net",
+        existing_vpc_id="vpc-0123456789abcdef0",
+        existing_subnets=[
+            ExistingSubnet("subnet-0123456789abcdef0", "eu-west-1a"),
+            ExistingSubnet("subnet-0123456789abcdef1", "eu-west-1b"),
+        ],
+    )
     assert net.subnet_ids == ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
     t = Template.from_stack(stack)
     t.resource_count_is("AWS::EC2::VPC", 0)
     t.has_resource_properties("AWS::EC2::VPCEndpoint", {"VpcId": "vpc-0123456789abcdef0"})
-    assert not [e for e in t.find_resources("AWS::EC2::VPCEndpoint").values()
-                if e["Properties"].get("VpcEndpointType") == "Gateway"]  # no route tables given: none created
+    assert not [
+        e
+        for e in t.find_resources("AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Gateway"
+    ]  # no route tables given: none created
     with_routes = cdk.Stack(cdk.App(), "WithRoutes", env=cdk.Environment(account="111111111111", region="eu-west-1"))
-    StudioNetwork(with_routes, "Net", existing_vpc_id="vpc-0123456789abcdef0", existing_subnets=[
-        ExistingSubnet("subnet-0123456789abcdef0", "eu-west-1a", "rtb-0123456789abcdef0"),
-        ExistingSubnet("subnet-0123456789abcdef1", "eu-west-1b", "rtb-0123456789abcdef1")])
-    Template.from_stack(with_routes).has_resource_properties("AWS::EC2::VPCEndpoint", {
-        "VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]})
+    StudioNetwork(
+        with_routes,
+        "Net",
+        existing_vpc_id="vpc-0123456789abcdef0",
+        existing_subnets=[
+            ExistingSubnet("subnet-0123456789abcdef0", "eu-west-1a", "rtb-0123456789abcdef0"),
+            ExistingSubnet("subnet-0123456789abcdef1", "eu-west-1b", "rtb-0123456789abcdef1"),
+        ],
+    )
+    Template.from_stack(with_routes).has_resource_properties(
+        "AWS::EC2::VPCEndpoint",
+        {"VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]},
+    )
 
 
 def test_network_validation(stack: cdk.Stack) -> None:
     with pytest.raises(ValueError, match=r"existing_subnets: .*different availability zones"):
-        StudioNetwork(stack, "A", existing_vpc_id="vpc-0123456789abcdef0", existing_subnets=[ExistingSubnet("subnet-a", "eu-west-1a")])
+        StudioNetwork(
+            stack,
+            "A",
+            existing_vpc_id="vpc-0123456789abcdef0",
+            existing_subnets=[ExistingSubnet("subnet-a", "eu-west-1a")],
+        )
     with pytest.raises(ValueError, match=r"max_azs: must be between 2 and 6 \(got 1\)"):
         StudioNetwork(stack, "B", max_azs=1)
 
@@ -286,25 +382,67 @@ def test_studio_bucket_cors_exact(stack: cdk.Stack) -> None:
     logs = AccessLogBucket(stack, "Logs")
     StudioBucket(stack, "B", encryption_key=key, access_log_bucket=logs.bucket, canvas=True)
     t = Template.from_stack(stack)
-    t.has_resource_properties("AWS::S3::Bucket", {
-        "CorsConfiguration": {"CorsRules": [
-            {"Id": cors.STUDIO_RULE_ID, "AllowedHeaders": ["*"], "AllowedMethods": ["POST", "PUT", "GET", "HEAD", "DELETE"],
-             "AllowedOrigins": ["https://*.sagemaker.aws"],
-             "ExposedHeaders": ["ETag", "x-amz-delete-marker", "x-amz-id-2", "x-amz-request-id",
-                                "x-amz-server-side-encryption", "x-amz-version-id"]},
-            {"Id": cors.CANVAS_RULE_ID, "AllowedHeaders": ["*"], "AllowedMethods": ["POST"], "AllowedOrigins": ["*"]},
-        ]},
-        "VersioningConfiguration": {"Status": "Enabled"},
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [Match.object_like({
-            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": Match.any_value()}})]},
-        "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
-    })
+    t.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "CorsConfiguration": {
+                "CorsRules": [
+                    {
+                        "Id": cors.STUDIO_RULE_ID,
+                        "AllowedHeaders": ["*"],
+                        "AllowedMethods": ["POST", "PUT", "GET", "HEAD", "DELETE"],
+                        "AllowedOrigins": ["https://*.sagemaker.aws"],
+                        "ExposedHeaders": [
+                            "ETag",
+                            "x-amz-delete-marker",
+                            "x-amz-id-2",
+                            "x-amz-request-id",
+                            "x-amz-server-side-encryption",
+                            "x-amz-version-id",
+                        ],
+                    },
+                    {
+                        "Id": cors.CANVAS_RULE_ID,
+                        "AllowedHeaders": ["*"],
+                        "AllowedMethods": ["POST"],
+                        "AllowedOrigins": ["*"],
+                    },
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like(
+                        {
+                            "ServerSideEncryptionByDefault": {
+                                "SSEAlgorithm": "aws:kms",
+                                "KMSMasterKeyID": Match.any_value(),
+                            }
+                        }
+                    )
+                ]
+            },
+            "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
+        },
+    )
     buckets = t.find_resources("AWS::S3::Bucket")
     assert all(b["DeletionPolicy"] == "Retain" for b in buckets.values())
-    t.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    t.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
 
 
 def test_execution_role_trust_and_least_privilege(stack: cdk.Stack) -> None:
@@ -345,11 +483,17 @@ def test_teardown_depends_on_what_it_guards_and_cleanup_precedes_domain(stack: c
     domain = _domain(stack)
     profile = UserProfile(stack, "U", domain=domain, user_profile_name="u1")
     space = PrivateSpace(stack, "S", domain=domain, owner=profile, space_name="u1-lab")
-    cleanup = DomainCleanup(stack, "Cleanup", domain=domain, vpc_id="vpc-0123456789abcdef0",
-                            home_efs_file_system_id=domain.home_efs_file_system_id)
+    cleanup = DomainCleanup(
+        stack,
+        "Cleanup",
+        domain=domain,
+        vpc_id="vpc-0123456789abcdef0",
+        home_efs_file_system_id=domain.home_efs_file_system_id,
+    )
     cleanup.guard(profile, space)
-    StudioTeardown(stack, "Teardown", domain=domain, user_profiles=[profile], spaces=[space],
-                   delete_private_space_data=True)
+    StudioTeardown(
+        stack, "Teardown", domain=domain, user_profiles=[profile], spaces=[space], delete_private_space_data=True
+    )
     t = Template.from_stack(stack)
     (teardown,) = t.find_resources("Custom::StudioTeardown").values()
     depends = teardown["DependsOn"]
@@ -362,8 +506,10 @@ def test_teardown_depends_on_what_it_guards_and_cleanup_precedes_domain(stack: c
     (domain_id,) = t.find_resources("AWS::SageMaker::Domain")
     assert domain_id in cleanup_resource["DependsOn"]
     cleanup_id = next(iter(t.find_resources("Custom::StudioDomainCleanup")))
-    for resource in [*t.find_resources("AWS::SageMaker::UserProfile").values(),
-                     *t.find_resources("AWS::SageMaker::Space").values()]:
+    for resource in [
+        *t.find_resources("AWS::SageMaker::UserProfile").values(),
+        *t.find_resources("AWS::SageMaker::Space").values(),
+    ]:
         assert cleanup_id in resource["DependsOn"]
     assert cleanup_resource["Properties"]["HomeEfs"] == "retain"
     t.resource_count_is("AWS::Lambda::Function", 2 * 2 + 2 * 3)  # handler pairs + framework functions
@@ -374,8 +520,11 @@ def test_one_provider_per_kind_per_stack(stack: cdk.Stack) -> None:
     for i in range(3):
         StudioTeardown(stack, f"T{i}", domain=domain)
     t = Template.from_stack(stack)
-    handlers = [f for f in t.find_resources("AWS::Lambda::Function").values()
-                if str(f["Properties"].get("Handler", "")).startswith("studio_teardown.")]
+    handlers = [
+        f
+        for f in t.find_resources("AWS::Lambda::Function").values()
+        if str(f["Properties"].get("Handler", "")).startswith("studio_teardown.")
+    ]
     assert len(handlers) == 2
     t.resource_count_is("Custom::StudioTeardown", 3)
 
@@ -385,11 +534,16 @@ def test_teardown_and_cleanup_validation(stack: cdk.Stack) -> None:
     with pytest.raises(ValueError, match=r"timeout: must be 10-120 minutes \(got 5\)"):
         StudioTeardown(stack, "T", domain=domain, timeout=cdk.Duration.minutes(5))
     with pytest.raises(ValueError, match=r"home_efs: must be retain or delete \(got 'keep'\)"):
-        DomainCleanup(stack, "C", domain=domain, vpc_id="vpc-0123456789abcdef0", home_efs_file_system_id="fs-1", home_efs="keep")
+        DomainCleanup(
+            stack, "C", domain=domain, vpc_id="vpc-0123456789abcdef0", home_efs_file_system_id="fs-1", home_efs="keep"
+        )
 
 
 def test_collaboration_switch_controls_shared_model_actions(stack: cdk.Stack) -> None:
     ExecutionRole(stack, "Off", persona="data_scientist", shared_models=False)
-    statements = [s for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     assert statements and not [s for s in statements if s.get("Sid") == "SharedModels"]
