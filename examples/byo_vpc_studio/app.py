@@ -34,7 +34,8 @@ network = StudioNetwork(
 key = PlatformKey(stack, "Key", alias="byo-vpc-studio/studio", description="Studio EFS/EBS, bucket and logs")
 access_logs = AccessLogBucket(stack, "AccessLogs")
 bucket = StudioBucket(stack, "Bucket", encryption_key=key.key, access_log_bucket=access_logs.bucket)
-scientist = ExecutionRole(stack, "DataScientist", persona="data_scientist", buckets=[bucket.bucket], key=key.key)
+scientist = ExecutionRole(stack, "DataScientist", persona="data_scientist", buckets=[bucket.bucket],
+                          encryption_key=key.key)
 git_identity = LifecycleConfig(stack, "GitIdentity", name="git-identity", app_type="JupyterLab",
                                script_path=builtin_script("git-identity"))
 

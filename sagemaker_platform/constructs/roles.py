@@ -1,8 +1,17 @@
-"""Execution roles per persona, written for the platform's own domain, buckets and key.
+"""Execution roles per persona: what a Studio or Canvas user's code may do, and what no execution role may do.
 
-No AmazonSageMakerFullAccess: each persona gets the Studio app actions scoped to its domain, the ML work it does,
-tag-on-create (without it Studio fails with AccessDenied), and the SharedModel actions so Canvas and Studio users
-can share models. Trust policies carry ``aws:SourceAccount`` and ``aws:SourceArn`` against confused deputies.
+The README's persona matrix is the specification. A role is built in two parts because the role must exist before
+the domain (the domain names its default role) while its Studio statements must name the domain:
+
+- :class:`ExecutionRole` holds what does not depend on a domain: jobs, registry, hosting, logs, ECR, the
+  platform buckets and key, and the guardrail denies that keep users apart whatever else is attached (the AWS
+  managed Canvas policies, or permissions a vendoring team adds).
+- :func:`studio_access_statements` are the domain-scoped Studio statements with the guide's ownership conditions;
+  ``StudioDomain.grant_studio_access(role)`` attaches them as a separate policy once the domain exists.
+
+Requests made from a Studio app carry ``sagemaker:DomainId`` and ``sagemaker:UserProfileName`` (the domain's
+``ExecutionRoleIdentityConfig`` is ``USER_PROFILE_NAME``), so one role per persona still keeps each user to their
+own profile, private spaces and apps.
 """
 
 from __future__ import annotations
@@ -40,52 +49,115 @@ SHARED_MODEL_ACTIONS = (
     "sagemaker:UpdateSharedModel",
 )
 
-# Jobs a data scientist runs from a notebook: (action verbs, resource type in the ARN).
-_JOB_RESOURCES = {
-    "training-job": ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"),
-    "processing-job": ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"),
-    "hyper-parameter-tuning-job": (
-        "CreateHyperParameterTuningJob",
-        "DescribeHyperParameterTuningJob",
-        "StopHyperParameterTuningJob",
+# AWS Deep Learning Containers and built-in algorithm images live in this AWS account in most regions; training
+# and processing jobs pull them as the execution role.
+AWS_DLC_ACCOUNT = "763104351884"
+
+# The session-context variables Studio sets on requests made with an execution role.
+DOMAIN_ID_VAR = "${sagemaker:DomainId}"
+PROFILE_NAME_VAR = "${sagemaker:UserProfileName}"
+
+# (statement id, actions, ARN resource types the actions are authorized on). IAM authorizes several actions on
+# more than one ARN: CreateTrial also on the experiment, AssociateTrialComponent on the trial and the component,
+# Create/UpdateEndpoint on the endpoint config; pipeline executions are ``pipeline/<name>/execution/<id>``.
+_Grant = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+_JOBS: tuple[_Grant, ...] = (
+    ("TrainingJobs", ("CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob"), ("training-job/*",)),
+    ("ProcessingJobs", ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob"), ("processing-job/*",)),
+    (
+        "TuningJobs",
+        ("CreateHyperParameterTuningJob", "DescribeHyperParameterTuningJob", "StopHyperParameterTuningJob"),
+        ("hyper-parameter-tuning-job/*", "training-job/*"),
     ),
-    "automl-job": (
-        "CreateAutoMLJob",
-        "CreateAutoMLJobV2",
-        "DescribeAutoMLJob",
-        "DescribeAutoMLJobV2",
-        "StopAutoMLJob",
+    (
+        "AutoMLJobs",
+        (
+            "CreateAutoMLJob",
+            "CreateAutoMLJobV2",
+            "DescribeAutoMLJob",
+            "DescribeAutoMLJobV2",
+            "StopAutoMLJob",
+            "ListCandidatesForAutoMLJob",
+        ),
+        ("automl-job/*",),
     ),
-    "experiment": ("CreateExperiment", "DescribeExperiment", "UpdateExperiment"),
-    "experiment-trial": ("CreateTrial", "DescribeTrial", "UpdateTrial", "AssociateTrialComponent"),
-    "experiment-trial-component": ("CreateTrialComponent", "DescribeTrialComponent", "UpdateTrialComponent"),
-}
-# What an ML engineer adds: registry, pipelines, hosting.
-_MLOPS_RESOURCES = {
-    "model-package-group": ("CreateModelPackageGroup", "DescribeModelPackageGroup"),
-    "model-package": ("CreateModelPackage", "DescribeModelPackage", "UpdateModelPackage"),
-    "pipeline": (
-        "CreatePipeline",
-        "DescribePipeline",
-        "UpdatePipeline",
-        "StartPipelineExecution",
-        "DescribePipelineDefinitionForExecution",
+    (
+        "Experiments",
+        (
+            "CreateExperiment",
+            "DescribeExperiment",
+            "UpdateExperiment",
+            "CreateTrial",
+            "DescribeTrial",
+            "UpdateTrial",
+            "CreateTrialComponent",
+            "DescribeTrialComponent",
+            "UpdateTrialComponent",
+            "AssociateTrialComponent",
+            "DisassociateTrialComponent",
+        ),
+        ("experiment/*", "experiment-trial/*", "experiment-trial-component/*"),
     ),
-    "pipeline-execution": (
-        "DescribePipelineExecution",
-        "ListPipelineExecutionSteps",
-        "StopPipelineExecution",
+    (
+        "RegistryRead",
+        ("DescribeModelPackageGroup", "DescribeModelPackage"),
+        ("model-package-group/*", "model-package/*"),
     ),
-    "model": ("CreateModel", "DescribeModel", "DeleteModel"),
-    "endpoint-config": ("CreateEndpointConfig", "DescribeEndpointConfig", "DeleteEndpointConfig"),
-    "endpoint": ("CreateEndpoint", "DescribeEndpoint", "UpdateEndpoint", "DeleteEndpoint", "InvokeEndpoint"),
-    "model-card": ("CreateModelCard", "DescribeModelCard", "UpdateModelCard"),
-}
+)
+_MLOPS: tuple[_Grant, ...] = (
+    (
+        "RegistryWrite",
+        ("CreateModelPackageGroup", "CreateModelPackage", "UpdateModelPackage"),
+        ("model-package-group/*", "model-package/*"),
+    ),
+    (
+        "Pipelines",
+        ("CreatePipeline", "DescribePipeline", "UpdatePipeline", "StartPipelineExecution"),
+        ("pipeline/*",),
+    ),
+    (
+        "PipelineExecutions",
+        (
+            "DescribePipelineExecution",
+            "DescribePipelineDefinitionForExecution",
+            "ListPipelineExecutionSteps",
+            "StopPipelineExecution",
+        ),
+        ("pipeline/*/execution/*",),
+    ),
+    ("Models", ("CreateModel", "DescribeModel", "DeleteModel"), ("model/*",)),
+    (
+        "EndpointConfigs",
+        ("CreateEndpointConfig", "DescribeEndpointConfig", "DeleteEndpointConfig"),
+        ("endpoint-config/*",),
+    ),
+    (
+        "Endpoints",
+        ("CreateEndpoint", "UpdateEndpoint"),
+        ("endpoint/*", "endpoint-config/*"),
+    ),
+    ("EndpointOps", ("DescribeEndpoint", "DeleteEndpoint", "InvokeEndpoint"), ("endpoint/*",)),
+    ("ModelCards", ("CreateModelCard", "DescribeModelCard", "UpdateModelCard"), ("model-card/*",)),
+)
+
+# Read and write objects, never versions: deleting a version defeats the bucket's versioning.
+_OBJECT_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectTagging",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+_BUCKET_ACTIONS = ("s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads")
 
 _WILDCARD_REASON = (
-    "Studio apps, jobs and spaces get names chosen by users at run time, so statements are scoped to this "
-    "account and region with a resource-type wildcard (and to the domain id where the ARN has one); List*, "
-    "Search and ecr:GetAuthorizationToken support no resource-level permissions."
+    "Jobs, spaces and apps get names chosen by users at run time, so statements name the resource type with a "
+    "wildcard in this account and region (and the domain id where the ARN has one); objects of the platform "
+    "buckets are addressed by key; List*, Search, ecr:GetAuthorizationToken and cloudwatch:PutMetricData "
+    "support no resource-level permissions."
 )
 
 
@@ -107,8 +179,92 @@ def sagemaker_service_principal(scope: Construct, *extra_services: str) -> iam.I
     )
 
 
-class ExecutionRole(Construct):
-    """The role Studio apps (or Canvas) of one persona run as. Attributes: ``role``, ``role_arn``."""
+def own_profile_arn(scope: Construct, domain_id: str = DOMAIN_ID_VAR) -> str:
+    """The ARN of the profile making the request, written with Studio's session variables."""
+    stack = cdk.Stack.of(scope)
+    return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:user-profile/{domain_id}/{PROFILE_NAME_VAR}"
+
+
+def studio_access_statements(scope: Construct, domain_id: str) -> list[iam.PolicyStatement]:
+    """The Studio statements of an execution role, scoped to one domain, with the guide's ownership conditions.
+
+    Users create, change and delete only spaces they own; they start and stop apps on their own profile, in their
+    own private spaces and in shared spaces. Spaces without an owner are the platform's (CloudFormation's) and
+    are read-only to users. No presigned URLs: users open Studio from outside it, with their own identity.
+    """
+    stack = cdk.Stack.of(scope)
+    prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+    owner = own_profile_arn(scope, domain_id)
+    return [
+        iam.PolicyStatement(
+            sid="StudioRead",
+            actions=[
+                "sagemaker:DescribeDomain",
+                "sagemaker:DescribeUserProfile",
+                "sagemaker:DescribeSpace",
+                "sagemaker:DescribeApp",
+            ],
+            resources=[
+                f"{prefix}:domain/{domain_id}",
+                f"{prefix}:user-profile/{domain_id}/*",
+                f"{prefix}:space/{domain_id}/*",
+                f"{prefix}:app/{domain_id}/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="OwnSpaces",
+            actions=["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"],
+            resources=[f"{prefix}:space/{domain_id}/*"],
+            conditions={
+                "ArnLike": {"sagemaker:OwnerUserProfileArn": owner},
+                "StringEquals": {"sagemaker:SpaceSharingType": ["Private", "Shared"]},
+            },
+        ),
+        iam.PolicyStatement(
+            sid="OwnProfileApps",
+            actions=["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            resources=[f"{prefix}:app/{domain_id}/{PROFILE_NAME_VAR}/*"],
+            conditions={"Null": {"sagemaker:OwnerUserProfileArn": "true"}},
+        ),
+        iam.PolicyStatement(
+            sid="OwnPrivateSpaceApps",
+            actions=["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            resources=[f"{prefix}:app/{domain_id}/*"],
+            conditions={
+                "ArnLike": {"sagemaker:OwnerUserProfileArn": owner},
+                "StringEquals": {"sagemaker:SpaceSharingType": "Private"},
+            },
+        ),
+        iam.PolicyStatement(
+            sid="SharedSpaceApps",
+            actions=["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            resources=[f"{prefix}:app/{domain_id}/*"],
+            conditions={"StringEquals": {"sagemaker:SpaceSharingType": "Shared"}},
+        ),
+        iam.PolicyStatement(
+            sid="StudioTagOnCreate",
+            actions=["sagemaker:AddTags"],
+            resources=[f"{prefix}:space/{domain_id}/*", f"{prefix}:app/{domain_id}/*"],
+            conditions={"Null": {"sagemaker:TaggingAction": "false"}},
+        ),
+    ]
+
+
+class ExecutionRole(iam.Role):
+    """The role Studio apps, Canvas and the jobs they start run as, for one persona.
+
+    :param persona: data_scientist, ml_engineer or business_analyst (see the README's persona matrix).
+    :param buckets: platform buckets the persona reads and writes (objects only, never object versions).
+    :param encryption_key: the domain's key: apps, jobs and endpoints pass it to SageMaker, which needs a grant.
+    :param canvas: attach the Canvas policies (the business analyst always has them).
+    :param canvas_time_series: Canvas forecasting: Forecast may assume the role and use the key.
+    :param canvas_generative_ai: attach the Canvas AI-services policy.
+    :param ecr_accounts: accounts besides this one whose ECR repositories jobs may pull images from.
+    :param sdk_default_bucket: let the SageMaker Python SDK use ``sagemaker-<region>-<account>``.
+    :param shared_models: Canvas and Studio users share models (collaboration).
+    :param role_name: a fixed role name (default: generated).
+    :param permissions_boundary: an organisation's boundary.
+    """
 
     def __init__(
         self,
@@ -116,52 +272,61 @@ class ExecutionRole(Construct):
         construct_id: str,
         *,
         persona: Persona | str,
-        domain_id: str | None = None,
         buckets: Sequence[s3.IBucket] = (),
-        key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
+        canvas: bool = False,
         canvas_time_series: bool = False,
         canvas_generative_ai: bool = False,
+        ecr_accounts: Sequence[str] = (AWS_DLC_ACCOUNT,),
+        sdk_default_bucket: bool = True,
+        shared_models: bool = True,
         role_name: str | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
-        shared_models: bool = True,
     ) -> None:
-        super().__init__(scope, construct_id)
         try:
-            self.persona = Persona(persona)
+            resolved = Persona(persona)
         except ValueError:
             raise ValueError(
                 f"ExecutionRole persona: must be one of {[p.value for p in Persona]} (got {persona!r})"
             ) from None
-        forecast = self.persona is Persona.BUSINESS_ANALYST and canvas_time_series
-        self.role = iam.Role(
-            self,
-            "Role",
+        for account in ecr_accounts:
+            if not cdk.Token.is_unresolved(account) and not (len(account) == 12 and account.isdigit()):
+                raise ValueError(f"ExecutionRole ecr_accounts: a 12-digit account id (got {account!r})")
+        canvas = canvas or resolved is Persona.BUSINESS_ANALYST
+        forecast = canvas and canvas_time_series
+        super().__init__(
+            scope,
+            construct_id,
             role_name=role_name,
-            assumed_by=sagemaker_service_principal(self, *(["forecast.amazonaws.com"] if forecast else [])),
-            description=f"SageMaker execution role for the {self.persona.value} persona",
+            assumed_by=sagemaker_service_principal(scope, *(["forecast.amazonaws.com"] if forecast else [])),
+            description=f"SageMaker execution role for the {resolved.value} persona",
             permissions_boundary=permissions_boundary,
             max_session_duration=cdk.Duration.hours(12),
         )
+        self.persona = resolved
         stack = cdk.Stack.of(self)
         self._arn_prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
-        self._studio_statements(domain_id)
-        self._common_statements(shared_models)
-        if self.persona in (Persona.DATA_SCIENTIST, Persona.ML_ENGINEER):
-            self._jobs(_JOB_RESOURCES)
-        if self.persona is Persona.ML_ENGINEER:
-            self._jobs(_MLOPS_RESOURCES)
-        if self.persona is Persona.BUSINESS_ANALYST:
+        self._guardrails()
+        self._common(shared_models, ecr_accounts, forecast)
+        if resolved in (Persona.DATA_SCIENTIST, Persona.ML_ENGINEER):
+            self._grants(_JOBS)
+        if resolved is Persona.ML_ENGINEER:
+            self._grants(_MLOPS)
+        if canvas:
             self._canvas(forecast, canvas_generative_ai)
         for bucket in buckets:
-            bucket.grant_read_write(self.role)
-        if key is not None:
-            key.grant_encrypt_decrypt(self.role)
-        acknowledge_wildcards(self.role, _WILDCARD_REASON)
-        acknowledge(self.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+            self._bucket(bucket.bucket_arn, "PlatformBucket")
+        if sdk_default_bucket:
+            self._sdk_default_bucket()
+        if encryption_key is not None:
+            self._key(encryption_key, forecast)
+        acknowledge_wildcards(self, _WILDCARD_REASON)
+        acknowledge(self, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
 
     @property
-    def role_arn(self) -> str:
-        return self.role.role_arn
+    def role(self) -> iam.IRole:
+        """The role itself (0.1 wrapped it; kept so existing code keeps working)."""
+        return self
 
     def _add(
         self,
@@ -169,35 +334,54 @@ class ExecutionRole(Construct):
         actions: Sequence[str],
         resources: Sequence[str],
         conditions: dict[str, dict[str, object]] | None = None,
+        *,
+        effect: iam.Effect = iam.Effect.ALLOW,
+        not_resources: Sequence[str] = (),
     ) -> None:
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid=sid, actions=list(actions), resources=list(resources), conditions=conditions)
+        statement = iam.PolicyStatement(
+            sid=sid,
+            effect=effect,
+            actions=list(actions),
+            resources=list(resources) or None,
+            not_resources=list(not_resources) or None,
+            conditions=conditions,
+        )
+        self.add_to_principal_policy(statement)
+
+    def _guardrails(self) -> None:
+        """Denies that hold whatever else the role is given: no other role passed, no presigned URL, no object
+        version deleted, no space or app of another user touched."""
+        self._add("DenyPassingOtherRoles", ["iam:PassRole"], [], effect=iam.Effect.DENY,
+                  not_resources=[self.role_arn])
+        self._add("DenyPresignedUrls", ["sagemaker:CreatePresignedDomainUrl"], ["*"], effect=iam.Effect.DENY)
+        self._add(
+            "DenyObjectVersionDeletion",
+            ["s3:DeleteObjectVersion", "s3:DeleteObjectVersionTagging", "s3:PutBucketVersioning"],
+            ["*"],
+            effect=iam.Effect.DENY,
+        )
+        owner = own_profile_arn(self)
+        self._add(
+            "DenyOthersSpaces",
+            ["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"],
+            ["*"],
+            {"ArnNotLike": {"sagemaker:OwnerUserProfileArn": owner}},
+            effect=iam.Effect.DENY,
+        )
+        self._add(
+            "DenyOthersApps",
+            ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            [],
+            {
+                "ArnNotLike": {"sagemaker:OwnerUserProfileArn": owner},
+                "StringNotEquals": {"sagemaker:SpaceSharingType": "Shared"},
+            },
+            effect=iam.Effect.DENY,
+            not_resources=[f"{self._arn_prefix}:app/{DOMAIN_ID_VAR}/{PROFILE_NAME_VAR}/*"],
         )
 
-    def _studio_statements(self, domain_id: str | None) -> None:
-        d = domain_id or "*"
-        p = self._arn_prefix
-        self._add("StudioDomainRead", ["sagemaker:DescribeDomain"], [f"{p}:domain/{d}"])
-        self._add(
-            "StudioProfiles",
-            ["sagemaker:DescribeUserProfile", "sagemaker:CreatePresignedDomainUrl"],
-            [f"{p}:user-profile/{d}/*"],
-        )
-        self._add(
-            "StudioSpaces",
-            [
-                "sagemaker:CreateSpace",
-                "sagemaker:UpdateSpace",
-                "sagemaker:DeleteSpace",
-                "sagemaker:DescribeSpace",
-            ],
-            [f"{p}:space/{d}/*"],
-        )
-        self._add(
-            "StudioApps",
-            ["sagemaker:CreateApp", "sagemaker:DeleteApp", "sagemaker:DescribeApp"],
-            [f"{p}:app/{d}/*"],
-        )
+    def _common(self, shared_models: bool, ecr_accounts: Sequence[str], forecast: bool) -> None:
+        stack = cdk.Stack.of(self)
         self._add(
             "StudioList",
             [
@@ -208,18 +392,16 @@ class ExecutionRole(Construct):
                 "sagemaker:ListTags",
                 "sagemaker:Search",
                 "sagemaker:ListStudioLifecycleConfigs",
+                "sagemaker:ListModelPackageGroups",
+                "sagemaker:ListModelPackages",
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListProcessingJobs",
+                "sagemaker:ListExperiments",
+                "sagemaker:ListTrials",
+                "sagemaker:ListTrialComponents",
             ],
             ["*"],
         )
-        self._add(
-            "StudioTagOnCreate",
-            ["sagemaker:AddTags"],
-            [f"{p}:*/*"],
-            {"Null": {"sagemaker:TaggingAction": "false"}},
-        )
-
-    def _common_statements(self, shared_models: bool) -> None:
-        stack = cdk.Stack.of(self)
         if shared_models:  # Canvas <-> Studio model sharing (collaboration)
             self._add("SharedModels", SHARED_MODEL_ACTIONS, ["*"])
         self._add(
@@ -234,10 +416,11 @@ class ExecutionRole(Construct):
             [f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"],
         )
         self._add("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"])
+        accounts = [stack.account, *(a for a in ecr_accounts if a != stack.account)]
         self._add(
             "EcrPull",
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            [f"arn:{stack.partition}:ecr:{stack.region}:*:repository/*"],
+            [f"arn:{stack.partition}:ecr:{stack.region}:{account}:repository/*" for account in accounts],
         )
         self._add(
             "Metrics",
@@ -245,17 +428,42 @@ class ExecutionRole(Construct):
             ["*"],
             {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "SageMaker*"]}},
         )
-        self._add(
-            "PassSelf",
-            ["iam:PassRole"],
-            [self.role.role_arn],
-            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        )
+        services = ["sagemaker.amazonaws.com", *(["forecast.amazonaws.com"] if forecast else [])]
+        self._add("PassSelf", ["iam:PassRole"], [self.role_arn], {"StringEquals": {"iam:PassedToService": services}})
 
-    def _jobs(self, resources: dict[str, tuple[str, ...]]) -> None:
-        for resource_type, verbs in resources.items():
-            sid = "".join(part.capitalize() for part in resource_type.split("-"))
-            self._add(sid, [f"sagemaker:{v}" for v in verbs], [f"{self._arn_prefix}:{resource_type}/*"])
+    def _grants(self, grants: Sequence[_Grant]) -> None:
+        for sid, verbs, resource_types in grants:
+            self._add(
+                sid,
+                [f"sagemaker:{verb}" for verb in verbs],
+                [f"{self._arn_prefix}:{resource_type}" for resource_type in resource_types],
+            )
+
+    def _bucket(self, bucket_arn: str, sid: str) -> None:
+        self._add(f"{sid}List", _BUCKET_ACTIONS, [bucket_arn])
+        self._add(f"{sid}Objects", _OBJECT_ACTIONS, [f"{bucket_arn}/*"])
+
+    def _sdk_default_bucket(self) -> None:
+        """The SageMaker Python SDK's ``Session.default_bucket()``: ``sagemaker-<region>-<account>``, created on
+        first use if missing."""
+        stack = cdk.Stack.of(self)
+        arn = f"arn:{stack.partition}:s3:::sagemaker-{stack.region}-{stack.account}"
+        self._bucket(arn, "SdkDefaultBucket")
+        self._add("SdkDefaultBucketCreate", ["s3:CreateBucket"], [arn])
+
+    def _key(self, key: kms.IKey, forecast: bool) -> None:
+        """Apps, jobs and endpoints pass the key to SageMaker, which checks ``kms:CreateGrant`` and
+        ``kms:DescribeKey`` as the role (at CreateApp, CreateTrainingJob ...); Forecast also retires its grants."""
+        key.grant_encrypt_decrypt(self)
+        self._add("KeyDescribe", ["kms:DescribeKey"], [key.key_arn])
+        self._add(
+            "KeyGrantsForAwsServices",
+            ["kms:CreateGrant"],
+            [key.key_arn],
+            {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+        if forecast:
+            self._add("KeyRetireGrants", ["kms:RetireGrant"], [key.key_arn])
 
     def _canvas(self, forecast: bool, generative_ai: bool) -> None:
         policies = ["AmazonSageMakerCanvasFullAccess"]
@@ -264,10 +472,10 @@ class ExecutionRole(Construct):
         if generative_ai:
             policies.append("AmazonSageMakerCanvasAIServicesAccess")
         for name in policies:
-            self.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
+            self.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(name))
         acknowledge(
-            self.role,
+            self,
             [f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{name}]" for name in policies],
             "Canvas features are defined by these AWS-managed Canvas policies, which AWS keeps current as Canvas "
-            "changes; they are scoped to SageMaker/Canvas resources (not AmazonSageMakerFullAccess).",
+            "changes; the role's guardrail denies keep it to its own role, spaces and apps whatever they allow.",
         )

@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -63,7 +64,19 @@ class HostingStack(cdk.Stack):
 
     # ----------------------------------------------------------------------------------------------- shared
     def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
-        return sns.Topic(self, construct_id, display_name=display_name, master_key=self.key.key, enforce_ssl=True)
+        topic = sns.Topic(self, construct_id, display_name=display_name, master_key=self.key.key, enforce_ssl=True)
+        # The SSL-only policy makes the topic policy the only grant for services: alarms of this account publish.
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarms",
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=[topic.topic_arn],
+            conditions={
+                "StringEquals": {"aws:SourceAccount": self.account},
+                "ArnLike": {"aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"},
+            },
+        ))
+        return topic
 
     def _allow_alarm_notifications(self) -> None:
         """CloudWatch publishes alarm notifications to the encrypted alarm topic with this key."""
@@ -100,6 +113,8 @@ class HostingStack(cdk.Stack):
             model_package_arn=m.model_package_arn,
             environment=m.environment,
             artifact_bucket=artifact_bucket,
+            artifact_key=kms.Key.from_key_arn(self, f"ArtifactKey{i}", m.artifact_key_arn)
+            if m.artifact_key_arn else None,
             vpc_subnets=subnets,
             security_groups=groups,
             network_isolation=m.network_isolation,

@@ -76,16 +76,19 @@ class StudioStack(cdk.Stack):
                 f"Role-{persona}",
                 persona=persona,
                 buckets=[self.bucket.bucket],
-                key=self.key.key,
+                encryption_key=self.key.key,
+                canvas=d.canvas.enabled and persona == "business_analyst",
                 canvas_time_series=d.canvas.time_series_forecasting,
                 canvas_generative_ai=d.canvas.generative_ai,
+                ecr_accounts=d.ecr_pull_accounts,
                 shared_models=config.governance.collaboration,
             )
 
         self.lifecycle_configs: dict[str, LifecycleConfig] = {}
         for lc in d.lifecycle_configs:
             self.lifecycle_configs[lc.name] = LifecycleConfig(
-                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc)
+                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc),
+                namespace=prefix,
             )
         defaults: dict[str, LifecycleConfig | ImportedLifecycleConfig] = {
             lc.app_type: self.lifecycle_configs[lc.name] for lc in d.lifecycle_configs if lc.default
@@ -114,6 +117,8 @@ class StudioStack(cdk.Stack):
             vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
             sharing_bucket=self.bucket.bucket if d.notebook_sharing else None,
         )
+        for role in self.roles.values():
+            self.domain.grant_studio_access(role)
         self.cleanup = DomainCleanup(
             self,
             "DomainCleanup",

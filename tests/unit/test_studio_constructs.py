@@ -446,7 +446,7 @@ def test_studio_bucket_cors_exact(stack: cdk.Stack) -> None:
 
 
 def test_execution_role_trust_and_least_privilege(stack: cdk.Stack) -> None:
-    ExecutionRole(stack, "DS", persona="data_scientist", domain_id="d-abc")
+    ExecutionRole(stack, "DS", persona="data_scientist")
     ExecutionRole(stack, "BA", persona="business_analyst", canvas_time_series=True)
     t = Template.from_stack(stack)
     roles = t.find_resources("AWS::IAM::Role")
@@ -464,13 +464,35 @@ def test_execution_role_trust_and_least_privilege(stack: cdk.Stack) -> None:
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         shared = [s for s in statements if s.get("Sid") == "SharedModels"]
         assert shared and sorted(shared[0]["Action"]) == sorted(SHARED_MODEL_ACTIONS), name
-        tag = next(s for s in statements if s.get("Sid") == "StudioTagOnCreate")
-        assert tag["Condition"] == {"Null": {"sagemaker:TaggingAction": "false"}}
+        denies = {s["Sid"] for s in statements if s["Effect"] == "Deny"}
+        assert {"DenyPassingOtherRoles", "DenyPresignedUrls", "DenyObjectVersionDeletion", "DenyOthersSpaces",
+                "DenyOthersApps"} <= denies, name
         for s in statements:
             assert s["Action"] != "*" and s["Action"] != "sagemaker:*"
-    ds = next(p for k, p in policies.items() if k.startswith("DS"))
-    apps = next(s for s in ds["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "StudioApps")
-    assert "d-abc" in str(apps["Resource"])
+            # Studio statements belong to a domain: the role has none until the domain grants them.
+            if s["Effect"] == "Allow":
+                assert "sagemaker:CreateApp" not in s["Action"] and "sagemaker:CreateSpace" not in s["Action"]
+
+
+def test_domain_grants_studio_access_scoped_to_itself(stack: cdk.Stack) -> None:
+    domain = _domain(stack)
+    extra = ExecutionRole(stack, "ML", persona="ml_engineer")
+    assert domain.grant_studio_access(extra) is domain.grant_studio_access(extra)
+    t = Template.from_stack(stack)
+    access = {k: p for k, p in t.find_resources("AWS::IAM::Policy").items() if "StudioAccess" in k}
+    assert len(access) == 2  # the default role and the ML engineer's
+    domain_ref = {"Fn::GetAtt": [stack.get_logical_id(domain.resource), "DomainId"]}
+    for policy in access.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        for s in statements:
+            resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            for resource in resources:
+                assert domain_ref in resource["Fn::Join"][1], s["Sid"]
+        spaces = next(s for s in statements if s["Sid"] == "OwnSpaces")
+        assert "sagemaker:OwnerUserProfileArn" in spaces["Condition"]["ArnLike"]
+        tag = next(s for s in statements if s.get("Sid") == "StudioTagOnCreate")
+        assert tag["Condition"] == {"Null": {"sagemaker:TaggingAction": "false"}}
+        assert not any("CreatePresignedDomainUrl" in str(s["Action"]) for s in statements)
 
 
 def test_execution_role_rejects_unknown_persona(stack: cdk.Stack) -> None:
