@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
-"""CDK entry point: load the platform config (``-c config=<file>``, default config/default.yaml), build stacks."""
+"""CDK entry point: ``cdk synth -c config=<file>`` (default config/default.yaml) builds the platform's stacks.
 
-import aws_cdk as cdk
+Bad input ends in one line naming the file, the field and the value, exit code 2, and no cloud assembly
+(see :mod:`sagemaker_platform.main`).
+"""
 
-from sagemaker_platform.config import load_config_or_exit
-from sagemaker_platform.stacks.platform import build_platform
+from sagemaker_platform.main import main
 
-app = cdk.App()
-config = load_config_or_exit(app.node.try_get_context("config") or "config/default.yaml")
-build_platform(app, config)
-app.synth()
+if __name__ == "__main__":
+    raise SystemExit(main())

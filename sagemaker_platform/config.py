@@ -10,21 +10,69 @@ import ipaddress
 import json
 import re
 import sys
+import unicodedata
 import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sagemaker_platform.vpc_rules import (
+    INTERFACE_ENDPOINT_SERVICES,
+    RESERVED_ENDPOINTS,
+    SUBNET_PREFIX,
+    platform_endpoints,
+)
 
 # Name rules shared with the constructs (the API's own patterns, with the guide's length limits).
 RESOURCE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 SPACE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$"
 PLATFORM_NAME = r"^[a-z][a-z0-9-]{0,19}$"
 ENVIRONMENT_NAME = r"^[a-z][a-z0-9-]{0,11}$"
-ACCOUNT_ID = r"^\d{12}$"
-REGION = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+# Patterns spell digits [0-9]: the regex engine's \d also matches other scripts' digits (full-width ones).
+ACCOUNT_ID = r"^[0-9]{12}$"
 INSTANCE_TYPE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
+AVAILABILITY_ZONE = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
+
+# Every AWS region the platform can be deployed to, by partition (botocore's partitions.json; a test compares).
+AWS_REGIONS: frozenset[str] = frozenset({
+    # aws
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1",
+    "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
+    "me-west-1", "mx-central-1", "sa-east-1", "sa-west-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    # aws-cn, aws-us-gov, aws-iso*, aws-eusc
+    "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1", "us-iso-east-1", "us-iso-west-1",
+    "us-isob-east-1", "us-isob-west-1", "eu-isoe-west-1", "us-isof-east-1", "us-isof-south-1", "eusc-de-east-1",
+})
+
+# The compliance packs whose findings a config may accept (compliance.accept[].rule is "<pack>-<rule>").
+COMPLIANCE_PACKS: tuple[str, ...] = (
+    "AwsSolutions",
+    "HIPAA.Security",
+    "NIST.800.53.R5",
+    "PCI.DSS.321",
+    "SageMakerPlatform",
+)
+# Config options that our own rules flag: each needs its finding accepted in compliance.accept to synthesize.
+# (field path, rule id, predicate on the config, the value shown)
+OPTION_FINDINGS: tuple[tuple[str, str, Any, Any], ...] = (
+    ("domain.app_network_access_type", "SageMakerPlatform-SM1",
+     lambda c: c.domain.app_network_access_type != "VpcOnly", lambda c: c.domain.app_network_access_type),
+    ("domain.idle_shutdown.enabled", "SageMakerPlatform-SM3",
+     lambda c: not c.domain.idle_shutdown.enabled, lambda c: False),
+    ("domain.docker_access", "SageMakerPlatform-SM4", lambda c: c.domain.docker_access, lambda c: True),
+)
 
 Persona = Literal["data_scientist", "ml_engineer", "business_analyst"]
 StudioAppType = Literal["JupyterLab", "CodeEditor", "JupyterServer", "KernelGateway"]
@@ -56,7 +104,7 @@ class ConfigError(Exception):
         where = f"{self.source}: " if self.source else ""
         field = f"{self.path}: " if self.path else ""
         got = "" if self.value is None else f" (got {_show(self.value)})"
-        return f"{where}{field}{self.message}{got}"
+        return " ".join(f"{where}{field}{self.message}{got}".split())
 
 
 def _show(value: Any) -> str:
@@ -64,8 +112,62 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _known_region(value: str) -> str:
+    if value not in AWS_REGIONS:
+        raise ValueError("not a known AWS region (for example eu-west-1)")
+    return value
+
+
+Region = Annotated[str, AfterValidator(_known_region)]
+
+# Characters that break a template or a token: C0/C1 controls (but tab and newlines), lone surrogates, and the
+# marker of an unresolved CDK token, which the CDK would try to resolve.
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]|\$\{Token\[")
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        bad = _BAD_TEXT.search(value)
+        if bad:
+            raise ValueError(f"contains a character or sequence not allowed in a template ({bad.group()!r})")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+
+
+def _unique_items(value: list[Any]) -> list[Any]:
+    seen: dict[Any, int] = {}
+    for i, item in enumerate(value):
+        key = item.lower() if isinstance(item, str) else item
+        if key in seen:
+            raise ValueError(f"duplicate entry {item!r} at [{i}] (already at [{seen[key]}])")
+        seen[key] = i
+    return value
+
+
+# Every stack (and so every resource) carries this tag with the platform prefix; the config adds up to 49 more.
+PLATFORM_TAG = "sagemaker-platform"
+MAX_TAGS = 49
+
+
+def _tag_text(text: str) -> bool:
+    """CloudFormation's tag character class: ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]``."""
+    return all(unicodedata.category(ch)[0] in "LZN" or ch in "_.:/=+-@" for ch in text)
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion (a bool is not a number, "5" is not 5); no .inf/.nan: CloudFormation has neither.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        _check_text(value)
+        return value
 
 
 # --------------------------------------------------------------------------------------------------- platform
@@ -75,11 +177,29 @@ class PlatformSection(_Section):
     name: Annotated[str, Field(pattern=PLATFORM_NAME)] = "mlp"
     environment: Annotated[str, Field(pattern=ENVIRONMENT_NAME)] = "dev"
     account: Annotated[str | None, Field(pattern=ACCOUNT_ID)] = None
-    region: Annotated[str | None, Field(pattern=REGION)] = None
+    region: Region | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     # User profiles are spread over this many UsersStacks by a stable hash of the user name, so adding or removing
     # a user never moves another one between stacks. Set it once, before the first deploy.
     user_stacks: Annotated[int, Field(ge=1, le=50)] = 1
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        """CloudFormation's tag rules: keys 1-128 and values 0-256 letters, digits, spaces and ``_.:/=+-@``; no
+        ``aws:`` prefix (reserved for AWS); at most 50 per resource, one of which the platform sets itself."""
+        if len(value) > MAX_TAGS:
+            raise ValueError(f"at most {MAX_TAGS} tags (resources take 50, the platform sets {PLATFORM_TAG!r})")
+        for key, tag in value.items():
+            if not 1 <= len(key) <= 128 or not _tag_text(key):
+                raise ValueError(f"tag key {key!r}: 1-128 letters, digits, spaces and _.:/=+-@")
+            if key.lower().startswith("aws:"):
+                raise ValueError(f"tag key {key!r}: the aws: prefix is reserved for AWS")
+            if key == PLATFORM_TAG:
+                raise ValueError(f"tag key {key!r}: the platform sets this tag itself")
+            if len(tag) > 256 or not _tag_text(tag):
+                raise ValueError(f"tag {key!r}: the value must be 0-256 letters, digits, spaces and _.:/=+-@")
+        return value
 
     @property
     def prefix(self) -> str:
@@ -88,8 +208,9 @@ class PlatformSection(_Section):
 
 # --------------------------------------------------------------------------------------------------- network
 class SubnetRef(_Section):
+    """A subnet of an existing VPC, named by id and zone (never looked up)."""
     id: Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
-    availability_zone: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$")]
+    availability_zone: Annotated[str, Field(pattern=AVAILABILITY_ZONE)]
     route_table_id: Annotated[str | None, Field(pattern=r"^rtb-[0-9a-f]{8,17}$")] = None
 
 
@@ -100,8 +221,26 @@ class NetworkSection(_Section):
     vpc_cidr: str = "10.40.0.0/16"
     subnets: list[SubnetRef] = Field(default_factory=list)
     max_azs: Annotated[int, Field(ge=2, le=6)] = 2
+    # The zones of a new VPC, in the config's region. Required when platform.account and region are set (then the
+    # CDK would otherwise look the zones up in the account); without them the stack is environment-agnostic.
+    availability_zones: Annotated[
+        list[Annotated[str, Field(pattern=AVAILABILITY_ZONE)]], Field(max_length=6), AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
     create_endpoints: bool = True
-    extra_interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+$")]] = Field(default_factory=list)
+    extra_interface_endpoints: Annotated[list[str], AfterValidator(_unique_items)] = Field(default_factory=list)
+
+    @field_validator("extra_interface_endpoints")
+    @classmethod
+    def _known_services(cls, value: list[str]) -> list[str]:
+        for i, name in enumerate(value):
+            if name in RESERVED_ENDPOINTS:
+                raise ValueError(f"[{i}] {name!r}: the platform adds this endpoint itself")
+            if name not in INTERFACE_ENDPOINT_SERVICES:
+                raise ValueError(
+                    f"[{i}] {name!r} is not a known interface endpoint service (the part after the region, "
+                    "e.g. sagemaker.featurestore-runtime)"
+                )
+        return value
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -116,6 +255,14 @@ class NetworkSection(_Section):
 
     @model_validator(mode="after")
     def _import_needs_subnets(self) -> NetworkSection:
+        if self.vpc_id and self.availability_zones:
+            raise ValueError("availability_zones is for a new VPC; an imported VPC's zones are its subnets' zones")
+        if self.availability_zones and len(self.availability_zones) < 2:
+            raise ValueError("availability_zones needs at least two zones")
+        if self.availability_zones and "max_azs" in self.model_fields_set and self.max_azs != len(
+            self.availability_zones
+        ):
+            raise ValueError("set either max_azs or availability_zones (the zones give the count)")
         if self.vpc_id and len(self.subnets) < 2:
             raise ValueError("an imported VPC needs at least two subnets (network.subnets) in different zones")
         if self.subnets and not self.vpc_id:
@@ -127,6 +274,11 @@ class NetworkSection(_Section):
     @property
     def imported(self) -> bool:
         return self.vpc_id is not None
+
+    @property
+    def zone_count(self) -> int:
+        """How many zones a new VPC spans."""
+        return len(self.availability_zones) or self.max_azs
 
 
 # --------------------------------------------------------------------------------------------------- domain
@@ -183,9 +335,9 @@ class CanvasSection(_Section):
     direct_deploy: bool = True
     generative_ai: bool = False
     local_upload: bool = True
-    kendra_index_ids: list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")]] = Field(
-        default_factory=list
-    )
+    kendra_index_ids: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
     idle_shutdown_minutes: Annotated[int | None, Field(ge=60, le=1440)] = 120
 
 
@@ -196,10 +348,14 @@ class DomainSection(_Section):
     default_experience: Literal["studio", "classic"] = "studio"
     idle_shutdown: IdleShutdownSection = Field(default_factory=IdleShutdownSection)
     storage: StorageSection = Field(default_factory=StorageSection)
-    hidden_app_types: list[HiddenAppType] = Field(default_factory=list)
-    hidden_instance_types: list[Annotated[str, Field(pattern=INSTANCE_TYPE)]] = Field(default_factory=list)
+    hidden_app_types: Annotated[list[HiddenAppType], AfterValidator(_unique_items)] = Field(default_factory=list)
+    hidden_instance_types: Annotated[
+        list[Annotated[str, Field(pattern=INSTANCE_TYPE)]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
     docker_access: bool = False
-    vpc_only_trusted_accounts: list[Annotated[str, Field(pattern=ACCOUNT_ID)]] = Field(default_factory=list)
+    vpc_only_trusted_accounts: Annotated[
+        list[Annotated[str, Field(pattern=ACCOUNT_ID)]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
     notebook_sharing: bool = True
     lifecycle_configs: list[LifecycleConfigSection] = Field(default_factory=list)
     canvas: CanvasSection = Field(default_factory=CanvasSection)
@@ -226,7 +382,7 @@ class UserSection(_Section):
     name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     persona: Persona = "data_scientist"
     sso_user_name: Annotated[str | None, Field(min_length=1, max_length=128)] = None
-    lifecycle_configs: list[str] = Field(default_factory=list)
+    lifecycle_configs: Annotated[list[str], AfterValidator(_unique_items)] = Field(default_factory=list)
     private_spaces: list[SpaceSection] = Field(default_factory=list)
 
 
@@ -241,9 +397,9 @@ class TeardownSection(_Section):
 class BucketsSection(_Section):
     """Buckets the stack does not own (e.g. ``sagemaker-<region>-<account>``) that get our CORS rules merged in."""
 
-    merge_cors_into: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]] = Field(
-        default_factory=list
-    )
+    merge_cors_into: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------------- hosting
@@ -279,26 +435,99 @@ class CustomMetricSection(_Section):
 
     namespace: Annotated[str, Field(min_length=1, max_length=255)]
     metric_name: Annotated[str, Field(min_length=1, max_length=255)]
-    target: Annotated[float, Field(gt=0)]
+    target: Annotated[float, Field(gt=0, le=1e9)]
     statistic: Literal["Average", "Minimum", "Maximum", "Sum", "SampleCount"] = "Average"
     dimensions: dict[str, str] = Field(default_factory=dict)
 
 
+# Upper bounds: no instance fleet or cooldown anywhere near them is real, and unbounded numbers reach the template.
+MAX_CAPACITY = 1000
+MAX_COOLDOWN_SECONDS = 86400
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+)}
+_WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
+# cron(Minutes Hours Day-of-month Month Day-of-week Year): (name, low, high, names)
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minutes", 0, 59, {}),
+    ("hours", 0, 23, {}),
+    ("day-of-month", 1, 31, {}),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _WEEKDAYS),
+    ("year", 1970, 2199, {}),
+)
+
+
+def _cron_value(token: str, low: int, high: int, names: dict[str, int]) -> bool:
+    if token.isascii() and token.isdigit():
+        return low <= int(token) <= high
+    return token.upper() in names
+
+
+def _cron_part(part: str, field: str, low: int, high: int, names: dict[str, int]) -> bool:
+    if field == "day-of-month" and (part in ("L", "LW") or (part.endswith("W") and _cron_value(part[:-1], 1, 31, {}))):
+        return True
+    if field == "day-of-week":
+        if part == "L" or (part.endswith("L") and _cron_value(part[:-1], low, high, names)):
+            return True
+        if "#" in part:
+            day, _, nth = part.partition("#")
+            return _cron_value(day, low, high, names) and nth in ("1", "2", "3", "4", "5")
+    base, slash, step = part.partition("/")
+    if slash and not (step.isascii() and step.isdigit() and 1 <= int(step) <= high):
+        return False
+    if base == "*":
+        return True
+    first, dash, last = base.partition("-")
+    if dash:
+        return _cron_value(first, low, high, names) and _cron_value(last, low, high, names)
+    return _cron_value(base, low, high, names)
+
+
+def check_schedule(value: str) -> str:
+    """An Application Auto Scaling (EventBridge-style) schedule: ``at(yyyy-mm-ddThh:mm:ss)``, ``rate(<n> <unit>)``
+    or ``cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`` with exactly one of the two day
+    fields ``?``. Raises ValueError naming the part that is wrong."""
+    if re.fullmatch(r"at\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\)", value):
+        return value
+    rate = re.fullmatch(r"rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)", value)
+    if rate:
+        amount, unit = int(rate.group(1)), rate.group(2)
+        if amount < 1 or (amount == 1) == unit.endswith("s"):
+            raise ValueError("rate(1 unit) or rate(<n> units) with n >= 1, e.g. rate(5 minutes)")
+        return value
+    cron = re.fullmatch(r"cron\(([^()]*)\)", value)
+    if not cron:
+        raise ValueError("a schedule is at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<6 fields>)")
+    fields = cron.group(1).split(" ")
+    if len(fields) != 6:
+        raise ValueError(f"cron takes 6 fields separated by single spaces, got {len(fields)}")
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        if text == "?" and name in ("day-of-month", "day-of-week"):
+            continue
+        if not all(_cron_part(part, name, low, high, names) for part in text.split(",")):
+            raise ValueError(f"cron {name} field {text!r} is not valid ({low}-{high}, ',', '-', '*', '/')")
+    if (fields[2] == "?") == (fields[4] == "?"):
+        raise ValueError("cron: exactly one of day-of-month and day-of-week must be '?'")
+    return value
+
+
 class ScheduledActionSection(_Section):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9]+$")]
-    schedule: Annotated[str, Field(pattern=r"^(cron|rate|at)\(.+\)$")]
-    min_capacity: Annotated[int | None, Field(ge=0)] = None
-    max_capacity: Annotated[int | None, Field(ge=1)] = None
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{1,64}$")]
+    schedule: Annotated[str, AfterValidator(check_schedule)]
+    min_capacity: Annotated[int | None, Field(ge=0, le=MAX_CAPACITY)] = None
+    max_capacity: Annotated[int | None, Field(ge=1, le=MAX_CAPACITY)] = None
 
 
 class AutoscalingSection(_Section):
-    min_capacity: Annotated[int, Field(ge=0)] = 1
-    max_capacity: Annotated[int, Field(ge=1)] = 2
-    target_invocations_per_instance: Annotated[float | None, Field(gt=0)] = None
-    target_backlog_per_instance: Annotated[float | None, Field(gt=0)] = None
+    min_capacity: Annotated[int, Field(ge=0, le=MAX_CAPACITY)] = 1
+    max_capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 2
+    target_invocations_per_instance: Annotated[float | None, Field(gt=0, le=1e9)] = None
+    target_backlog_per_instance: Annotated[float | None, Field(gt=0, le=1e9)] = None
     custom_metric: CustomMetricSection | None = None
-    scale_in_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
-    scale_out_cooldown_seconds: Annotated[int, Field(ge=0)] = 300
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_SECONDS)] = 300
+    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_SECONDS)] = 300
     scheduled_actions: list[ScheduledActionSection] = Field(default_factory=list)
 
 
@@ -334,8 +563,8 @@ class DeploymentSection(_Section):
 class AlarmsSection(_Section):
     """Thresholds of the alarms every endpoint gets (and that roll a guarded deployment back)."""
 
-    errors_5xx: Annotated[int, Field(ge=1)] = 1
-    model_latency_ms: Annotated[int, Field(ge=1)] = 2000
+    errors_5xx: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    model_latency_ms: Annotated[int, Field(ge=1, le=3_600_000)] = 2000
     evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 2
 
 
@@ -358,7 +587,9 @@ class EndpointSection(_Section):
 class ModelPackageGroupSection(_Section):
     name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
     description: Annotated[str | None, Field(max_length=1024)] = None
-    cross_account_ids: list[Annotated[str, Field(pattern=ACCOUNT_ID)]] = Field(default_factory=list)
+    cross_account_ids: Annotated[
+        list[Annotated[str, Field(pattern=ACCOUNT_ID)]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
     approval_notifications: bool = False
 
 
@@ -411,15 +642,15 @@ class PipelineSourceSection(_Section):
 class PipelineEnvironmentSection(_Section):
     name: Annotated[str, Field(pattern=ENVIRONMENT_NAME)]
     account: Annotated[str, Field(pattern=ACCOUNT_ID)]
-    region: Annotated[str, Field(pattern=REGION)]
-    config: str
+    region: Region
+    config: Annotated[str, Field(min_length=1, max_length=1024)]
     manual_approval: bool = False
 
 
 class PipelineSection(_Section):
     enabled: bool = False
     account: Annotated[str | None, Field(pattern=ACCOUNT_ID)] = None
-    region: Annotated[str | None, Field(pattern=REGION)] = None
+    region: Region | None = None
     source: PipelineSourceSection | None = None
     environments: list[PipelineEnvironmentSection] = Field(default_factory=list)
 
@@ -428,6 +659,44 @@ class PipelineSection(_Section):
         if self.enabled and (self.source is None or not self.environments):
             raise ValueError("an enabled pipeline needs a source and at least one environment")
         return self
+
+
+# --------------------------------------------------------------------------------------------------- compliance
+class AcceptedFindingSection(_Section):
+    """One compliance finding the platform team accepts for this environment, with the reason shown in reviews."""
+
+    rule: str
+    reason: Annotated[str, Field(min_length=1, max_length=1024)]
+
+    @field_validator("rule")
+    @classmethod
+    def _known_pack(cls, value: str) -> str:
+        packs = "|".join(re.escape(p) for p in COMPLIANCE_PACKS)
+        if not re.fullmatch(rf"({packs})-[A-Za-z0-9]+(\[[^\]]+\])?", value):
+            raise ValueError(f"a rule id is <pack>-<rule> with a pack of {', '.join(COMPLIANCE_PACKS)}")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("give the reason the finding is accepted")
+        return value
+
+
+class ComplianceSection(_Section):
+    """Findings of the compliance packs accepted on purpose (each acknowledged on this config's stacks)."""
+
+    accept: list[AcceptedFindingSection] = Field(default_factory=list)
+
+    @field_validator("accept")
+    @classmethod
+    def _once(cls, value: list[AcceptedFindingSection]) -> list[AcceptedFindingSection]:
+        _unique_items([a.rule for a in value])
+        return value
+
+    def accepts(self, rule: str) -> bool:
+        return any(a.rule == rule for a in self.accept)
 
 
 # --------------------------------------------------------------------------------------------------- root
@@ -444,6 +713,7 @@ class PlatformConfig(_Section):
     endpoints: list[EndpointSection] = Field(default_factory=list)
     governance: GovernanceSection = Field(default_factory=GovernanceSection)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
+    compliance: ComplianceSection = Field(default_factory=ComplianceSection)
 
     # Where the file came from: relative script paths resolve against it.
     source_dir: Path = Field(default=Path("."), exclude=True)
@@ -461,6 +731,7 @@ class PlatformConfig(_Section):
 
 def _check_references(cfg: PlatformConfig) -> None:
     """Rules that span sections; each raises one ConfigError naming the field."""
+    _check_network(cfg)
     lccs = {lc.name: lc for lc in cfg.domain.lifecycle_configs}
     seen: dict[str, str] = {}
     for i, lc in enumerate(cfg.domain.lifecycle_configs):
@@ -492,10 +763,10 @@ def _check_references(cfg: PlatformConfig) -> None:
         for j, name in enumerate(user.lifecycle_configs):
             _known_lcc(lccs, name, f"users[{i}].lifecycle_configs[{j}]")
         for j, space in enumerate(user.private_spaces):
-            _check_space(lccs, space, f"users[{i}].private_spaces[{j}]")
+            _check_space(lccs, space, f"users[{i}].private_spaces[{j}]", cfg.domain.storage)
             _unique(spaces, space.name, f"users[{i}].private_spaces[{j}].name", "space")
     for i, space in enumerate(cfg.spaces):
-        _check_space(lccs, space, f"spaces[{i}]")
+        _check_space(lccs, space, f"spaces[{i}]", cfg.domain.storage)
         _unique(spaces, space.name, f"spaces[{i}].name", "space")
 
     _check_user_stacks(cfg)
@@ -510,6 +781,77 @@ def _check_references(cfg: PlatformConfig) -> None:
     cards: dict[str, str] = {}
     for i, card in enumerate(cfg.governance.model_cards):
         _unique(cards, card.name, f"governance.model_cards[{i}].name", "model card")
+    stages: dict[str, str] = {}
+    for i, env in enumerate(cfg.pipeline.environments):
+        _unique(stages, env.name, f"pipeline.environments[{i}].name", "pipeline environment")
+    if not cfg.pipeline.enabled:
+        _check_accepted_options(cfg)
+
+
+def _check_accepted_options(cfg: PlatformConfig) -> None:
+    """An option our own rules flag synthesizes only with its finding accepted, so the choice is on record."""
+    for path, rule, applies, shown in OPTION_FINDINGS:
+        if applies(cfg) and not cfg.compliance.accepts(rule):
+            raise ConfigError(
+                path,
+                f"fails compliance rule {rule}; to use it anyway, accept the finding: "
+                f"compliance.accept: [{{rule: {rule}, reason: <why>}}]",
+                shown(cfg),
+            )
+
+
+def _zone_region(zone: str, region: str | None, path: str) -> str:
+    zone_region = zone[:-1]
+    if zone_region not in AWS_REGIONS:
+        raise ConfigError(path, "not an availability zone of a known AWS region (e.g. eu-west-1a)", zone)
+    if region is not None and zone_region != region:
+        raise ConfigError(path, f"not a zone of platform.region {region}", zone)
+    return zone_region
+
+
+def _check_network(cfg: PlatformConfig) -> None:
+    """Zones in the config's region, a VPC CIDR that holds a subnet per zone, endpoints the platform does not add."""
+    net, region = cfg.network, cfg.platform.region
+    if net.availability_zones and region is None:
+        raise ConfigError(
+            "network.availability_zones", "zones belong to one region: set platform.region too", net.availability_zones
+        )
+    for i, zone in enumerate(net.availability_zones):
+        _zone_region(zone, region, f"network.availability_zones[{i}]")
+    regions: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for i, subnet in enumerate(net.subnets):
+        path = f"network.subnets[{i}]"
+        zone_region = _zone_region(subnet.availability_zone, region, f"{path}.availability_zone")
+        if regions and zone_region not in regions:
+            first = next(iter(regions.values()))
+            raise ConfigError(f"{path}.availability_zone", f"not in the region of {first}", subnet.availability_zone)
+        regions.setdefault(zone_region, f"{path}.availability_zone")
+        _unique(ids, subnet.id, f"{path}.id", "subnet")
+    if not net.imported:
+        cidr = ipaddress.IPv4Network(net.vpc_cidr)
+        zones = net.zone_count
+        fits = 2 ** (SUBNET_PREFIX - cidr.prefixlen) if cidr.prefixlen <= SUBNET_PREFIX else 0
+        if fits < zones:
+            needed = SUBNET_PREFIX - (zones - 1).bit_length()
+            raise ConfigError(
+                "network.vpc_cidr",
+                f"too small for {zones} zones: the VPC gets one /{SUBNET_PREFIX} subnet per zone, so it needs a "
+                f"/{needed} or larger",
+                net.vpc_cidr,
+            )
+    if net.extra_interface_endpoints and not net.create_endpoints:
+        raise ConfigError(
+            "network.extra_interface_endpoints", "only used with network.create_endpoints: true",
+            net.extra_interface_endpoints,
+        )
+    added = platform_endpoints(cfg.domain.canvas.enabled)
+    for i, name in enumerate(net.extra_interface_endpoints):
+        if name in added:
+            why = " for Canvas" if name not in platform_endpoints(False) else ""
+            raise ConfigError(
+                f"network.extra_interface_endpoints[{i}]", f"the platform already adds this endpoint{why}", name
+            )
 
 
 # Resources one UsersStack may hold for profiles and spaces; the rest of the 500 is the teardown provider & headroom.
@@ -548,7 +890,13 @@ def _known_lcc(lccs: dict[str, LifecycleConfigSection], name: str, path: str) ->
     return lccs[name]
 
 
-def _check_space(lccs: dict[str, LifecycleConfigSection], space: SpaceSection, path: str) -> None:
+def _check_space(
+    lccs: dict[str, LifecycleConfigSection], space: SpaceSection, path: str, storage: StorageSection
+) -> None:
+    if space.ebs_gb is not None and space.ebs_gb > storage.max_ebs_gb:
+        raise ConfigError(
+            f"{path}.ebs_gb", f"exceeds the domain's domain.storage.max_ebs_gb ({storage.max_ebs_gb})", space.ebs_gb
+        )
     if space.default_lifecycle_config is not None:
         lc = _known_lcc(lccs, space.default_lifecycle_config, f"{path}.default_lifecycle_config")
         if lc.app_type != space.app_type:
@@ -649,7 +997,9 @@ def _check_autoscaling(ep: EndpointSection, a: AutoscalingSection, path: str) ->
                 "required for real-time autoscaling (or set custom_metric)",
                 None,
             )
+    actions: dict[str, str] = {}
     for j, action in enumerate(a.scheduled_actions):
+        _unique(actions, action.name, f"{path}.scheduled_actions[{j}].name", "scheduled action")
         if action.min_capacity is None and action.max_capacity is None:
             raise ConfigError(f"{path}.scheduled_actions[{j}]", "set min_capacity, max_capacity or both", action.name)
         if (
@@ -708,20 +1058,59 @@ def parse_config(data: Any, source: str | None = None, source_dir: Path | None =
     return cfg
 
 
-def load_config(path: str | Path) -> PlatformConfig:
-    """Read and validate one YAML config file."""
-    file = Path(path)
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key repeated in one mapping is an error: YAML says keys are unique, and
+    PyYAML would silently keep the last one (dropping, say, a whole ``users:`` list)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: let the constructor report it
+                continue
+            if first != key_node.start_mark.line + 1:
+                raise ConfigError(
+                    f"line {key_node.start_mark.line + 1}", f"duplicate key (first at line {first})", key
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(file: Path, source: str) -> Any:
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
-        raise ConfigError("", f"cannot read the config file: {exc.strerror}", None, str(path)) from None
+        raise ConfigError("", f"cannot read the config file: {exc.strerror}", None, source) from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"line {line}", f"not UTF-8 text (byte {exc.start})", raw[exc.start : exc.start + 1].hex(), source
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+    except ConfigError as exc:
+        exc.source = source
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}", None, str(path)) from None
-    return parse_config(data, source=str(path), source_dir=file.parent)
+        raise ConfigError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}", None, source) from None
+    except RecursionError:
+        raise ConfigError("", "not valid YAML: nested too deeply", None, source) from None
+    if data is None:
+        raise ConfigError("", "the config file is empty: it needs at least a platform section", None, source)
+    return data
+
+
+def load_config(path: str | Path) -> PlatformConfig:
+    """Read and validate one YAML config file (UTF-8, no duplicate keys, not empty)."""
+    file = Path(path)
+    return parse_config(_read_yaml(file, str(path)), source=str(path), source_dir=file.parent)
 
 
 def load_config_or_exit(path: str | Path) -> PlatformConfig:

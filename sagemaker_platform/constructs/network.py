@@ -3,6 +3,7 @@ interface endpoints Studio (and Canvas) need when there is no internet path."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,38 +14,16 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
+from sagemaker_platform.vpc_rules import (
+    CANVAS_ENDPOINTS,
+    INTERFACE_ENDPOINT_SERVICES,
+    RESERVED_ENDPOINTS,
+    STUDIO_ENDPOINTS,
+    SUBNET_PREFIX,
+    service_prefix,
+)
 
-# Interface endpoints a VpcOnly Studio domain needs without a NAT gateway (service suffixes after
-# com.amazonaws.<region>.); the Studio UI endpoint has its own name (aws.sagemaker.<region>.studio).
-STUDIO_ENDPOINTS: tuple[str, ...] = (
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sts",
-    "logs",
-    "ecr.api",
-    "ecr.dkr",
-    "servicecatalog",
-)
-# Canvas's additional set (S3 is a gateway endpoint for both).
-CANVAS_ENDPOINTS: tuple[str, ...] = (
-    "notebook",
-    "ec2",
-    "monitoring",
-    "application-autoscaling",
-    "athena",
-    "glue",
-    "rds",
-    "redshift-data",
-    "secretsmanager",
-    "ssm",
-    "forecast",
-    "forecastquery",
-    "textract",
-    "comprehend",
-    "rekognition",
-    "kendra",
-    "bedrock-runtime",
-)
+__all__ = ["CANVAS_ENDPOINTS", "STUDIO_ENDPOINTS", "ExistingSubnet", "StudioNetwork"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +36,11 @@ class ExistingSubnet:
 
 
 class StudioNetwork(Construct):
-    """A new VPC with private isolated subnets in ``max_azs`` zones, or an existing VPC given by ids.
+    """A new VPC with private isolated subnets (one /20 per zone) in ``availability_zones`` or, without them, in
+    ``max_azs`` zones, or an existing VPC given by ids.
+
+    A stack with a concrete account and region needs ``availability_zones`` for a new VPC: otherwise the CDK looks
+    the zones up in the account at synth, which fails offline (``cdk synth --no-lookups``, CDK Pipelines).
 
     Attributes: ``vpc``, ``subnets`` (the domain's subnets), ``studio_security_group`` (apps),
     ``endpoint_security_group`` (interface endpoints), ``endpoints`` (name -> endpoint).
@@ -70,6 +53,7 @@ class StudioNetwork(Construct):
         *,
         vpc_cidr: str = "10.40.0.0/16",
         max_azs: int = 2,
+        availability_zones: Sequence[str] = (),
         existing_vpc_id: str | None = None,
         existing_subnets: Sequence[ExistingSubnet] = (),
         create_endpoints: bool = True,
@@ -95,17 +79,24 @@ class StudioNetwork(Construct):
                 else None,
             )
         else:
-            if not 2 <= max_azs <= 6:
-                raise ValueError(f"StudioNetwork max_azs: must be between 2 and 6 (got {max_azs})")
+            zones = self._zones(max_azs, availability_zones)
+            try:
+                cidr = ipaddress.IPv4Network(vpc_cidr)
+            except ValueError as exc:
+                raise ValueError(f"StudioNetwork vpc_cidr: not an IPv4 CIDR block (got {vpc_cidr!r}): {exc}") from None
+            if cidr.prefixlen > SUBNET_PREFIX or 2 ** (SUBNET_PREFIX - cidr.prefixlen) < zones:
+                raise ValueError(
+                    f"StudioNetwork vpc_cidr: too small for {zones} /{SUBNET_PREFIX} subnets (got {vpc_cidr!r})"
+                )
             vpc = ec2.Vpc(
                 self,
                 "Vpc",
                 ip_addresses=ec2.IpAddresses.cidr(vpc_cidr),
-                max_azs=max_azs,
+                **({"availability_zones": list(availability_zones)} if availability_zones else {"max_azs": max_azs}),
                 nat_gateways=0,
                 subnet_configuration=[
                     ec2.SubnetConfiguration(
-                        name="studio", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=20
+                        name="studio", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=SUBNET_PREFIX
                     )
                 ],
                 restrict_default_security_group=True,
@@ -160,6 +151,25 @@ class StudioNetwork(Construct):
         self.endpoints: dict[str, ec2.IVpcEndpoint] = {}
         if create_endpoints:
             self._add_endpoints(canvas, extra_interface_endpoints)
+        elif extra_interface_endpoints:
+            raise ValueError("StudioNetwork extra_interface_endpoints: only with create_endpoints=True")
+
+    def _zones(self, max_azs: int, availability_zones: Sequence[str]) -> int:
+        """How many zones the new VPC spans; checks explicit zones against the stack's region."""
+        if not availability_zones:
+            if not 2 <= max_azs <= 6:
+                raise ValueError(f"StudioNetwork max_azs: must be between 2 and 6 (got {max_azs})")
+            return max_azs
+        region = cdk.Stack.of(self).region
+        if len(set(availability_zones)) != len(availability_zones) or not 2 <= len(availability_zones) <= 6:
+            raise ValueError(
+                f"StudioNetwork availability_zones: 2 to 6 distinct zones (got {list(availability_zones)})"
+            )
+        if not cdk.Token.is_unresolved(region):
+            for zone in availability_zones:
+                if zone[:-1] != region or not zone[-1:].isalpha():
+                    raise ValueError(f"StudioNetwork availability_zones: {zone!r} is not a zone of {region}")
+        return len(availability_zones)
 
     def _add_endpoints(self, canvas: bool, extra: Sequence[str]) -> None:
         region = cdk.Stack.of(self).region
@@ -176,13 +186,20 @@ class StudioNetwork(Construct):
         services = list(STUDIO_ENDPOINTS)
         if canvas:
             services += [s for s in CANVAS_ENDPOINTS if s not in services]
-        services += [s for s in extra if s not in services]
+        for name in extra:
+            if name in services or name in RESERVED_ENDPOINTS:
+                raise ValueError(f"StudioNetwork extra_interface_endpoints: {name!r} is already added")
+            if name not in INTERFACE_ENDPOINT_SERVICES:
+                raise ValueError(f"StudioNetwork extra_interface_endpoints: unknown service {name!r}")
+            services.append(name)
         for name in services:
-            self._interface(name, ec2.InterfaceVpcEndpointAwsService(name))
+            self._interface(name, ec2.InterfaceVpcEndpointAwsService(name, service_prefix(name)))
         self._interface("studio", ec2.InterfaceVpcEndpointService(f"aws.sagemaker.{region}.studio", 443))
 
     def _interface(self, name: str, service: ec2.IInterfaceVpcEndpointService) -> None:
         construct_id = "".join(p.capitalize() for p in name.replace("-", ".").split("."))
+        if self.node.try_find_child(construct_id) is not None:
+            raise ValueError(f"StudioNetwork: endpoint {name!r} clashes with another endpoint's id {construct_id!r}")
         self.endpoints[name] = ec2.InterfaceVpcEndpoint(
             self,
             construct_id,

@@ -185,10 +185,14 @@ class PipelineStack(cdk.Stack):
 
         self.stages: dict[str, PlatformStage] = {}
         for env in section.environments:
-            stage = PlatformStage(
-                self, env.name, config=environment_config(config, env),
-                env=cdk.Environment(account=env.account, region=env.region),
-            )
+            env_config = environment_config(config, env)
+            try:
+                stage = PlatformStage(
+                    self, env.name, config=env_config, env=cdk.Environment(account=env.account, region=env.region),
+                )
+            except ConfigError as exc:  # a field of the environment's own file: name that file
+                exc.source = exc.source or str(config.source_dir / env.config)
+                raise
             self.stages[env.name] = stage
             pre: Sequence[pipelines.Step] = (
                 [pipelines.ManualApprovalStep(f"Approve-{env.name}",

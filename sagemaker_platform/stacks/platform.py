@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from constructs import Construct
 
-from sagemaker_platform.compliance import apply_compliance
-from sagemaker_platform.config import PlatformConfig, user_stack_of
+from sagemaker_platform.compliance import acknowledge, apply_compliance
+from sagemaker_platform.config import PLATFORM_TAG, ConfigError, PlatformConfig, user_stack_of
+from sagemaker_platform.report import ACCEPTED_BY_CONFIG
 from sagemaker_platform.stacks.governance import GovernanceStack
 from sagemaker_platform.stacks.hosting import HostingStack
 from sagemaker_platform.stacks.network import NetworkStack
@@ -31,6 +34,29 @@ class Platform:
     pipeline: cdk.Stack | None = None
 
 
+@contextmanager
+def config_field(path: str) -> Iterator[None]:
+    """Report a construct's ``ValueError`` or a CDK error (raised through jsii as ``RuntimeError``) while building
+    from the config as a :class:`ConfigError` on ``path``: the config's own checks should have caught it, but a
+    bad value must never end in a traceback."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except (ValueError, RuntimeError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigError(path, message.removeprefix("ValidationError: ")) from exc
+
+
+def accept_findings(config: PlatformConfig, stacks: list[cdk.Stack]) -> None:
+    """Acknowledge the findings ``compliance.accept`` lists on each stack built from ``config``, with the reason
+    (marked so the synth report can list them apart from the platform's own, narrower acknowledgements)."""
+    for i, accepted in enumerate(config.compliance.accept):
+        reason = f"{ACCEPTED_BY_CONFIG} (compliance.accept[{i}]): {accepted.reason}"
+        for built in stacks:
+            acknowledge(built, accepted.rule, reason)
+
+
 def stack_env(config: PlatformConfig) -> cdk.Environment | None:
     p = config.platform
     return cdk.Environment(account=p.account, region=p.region) if (p.account or p.region) else None
@@ -42,7 +68,9 @@ def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool
     if config.pipeline.enabled:
         from sagemaker_platform.stacks.pipeline import PipelineStack
 
-        pipeline = PipelineStack(scope, f"{config.platform.prefix}-pipeline", config=config)
+        with config_field("pipeline"):
+            pipeline = PipelineStack(scope, f"{config.platform.prefix}-pipeline", config=config)
+        accept_findings(config, [pipeline])
         first = next(iter(pipeline.stages.values())).platform
         if compliance and isinstance(scope, cdk.App):
             apply_compliance(scope)
@@ -50,11 +78,14 @@ def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool
                         pipeline=pipeline)
     prefix = config.platform.prefix
     env = stack_env(config)
-    network = NetworkStack(scope, f"{prefix}-network", config=config, env=env, stack_name=f"{prefix}-network",
-                           description=f"SageMaker platform {prefix}: VPC and endpoints")
-    studio = StudioStack(scope, f"{prefix}-studio", config=config, network=network.network, env=env,
-                         stack_name=f"{prefix}-studio",
-                         description=f"SageMaker platform {prefix}: Studio domain, roles, buckets, lifecycle configs")
+    with config_field("network"):
+        network = NetworkStack(scope, f"{prefix}-network", config=config, env=env, stack_name=f"{prefix}-network",
+                               description=f"SageMaker platform {prefix}: VPC and endpoints")
+    with config_field("domain"):
+        studio = StudioStack(
+            scope, f"{prefix}-studio", config=config, network=network.network, env=env, stack_name=f"{prefix}-studio",
+            description=f"SageMaker platform {prefix}: Studio domain, roles, buckets, lifecycle configs",
+        )
     studio.add_stack_dependency(network, "VPC endpoints exist before the domain")
     platform = Platform(network=network, studio=studio, stacks=[network, studio])
     shards: list[list] = [[] for _ in range(config.platform.user_stacks)]
@@ -63,26 +94,33 @@ def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool
     for n, users in enumerate(shards, start=1):
         if not users:
             continue
-        stack = UsersStack(scope, f"{prefix}-users-{n}", config=config, users=users, env=env,
-                           stack_name=f"{prefix}-users-{n}",
-                           description=f"SageMaker platform {prefix}: user profiles, shard {n}")
+        with config_field("users"):
+            stack = UsersStack(scope, f"{prefix}-users-{n}", config=config, users=users, env=env,
+                               stack_name=f"{prefix}-users-{n}",
+                               description=f"SageMaker platform {prefix}: user profiles, shard {n}")
         stack.add_stack_dependency(studio, "the domain, roles and SSM parameters exist first")
         platform.users.append(stack)
         platform.stacks.append(stack)
     if config.endpoints:
-        platform.hosting = HostingStack(scope, f"{prefix}-hosting", config=config, network=network.network, env=env,
-                                        stack_name=f"{prefix}-hosting",
-                                        description=f"SageMaker platform {prefix}: models and endpoints")
+        with config_field("endpoints"):
+            platform.hosting = HostingStack(
+                scope, f"{prefix}-hosting", config=config, network=network.network, env=env,
+                stack_name=f"{prefix}-hosting", description=f"SageMaker platform {prefix}: models and endpoints",
+            )
         platform.stacks.append(platform.hosting)
     if config.governance.model_package_groups or config.governance.model_cards:
-        platform.governance = GovernanceStack(scope, f"{prefix}-governance", config=config, env=env,
-                                              stack_name=f"{prefix}-governance",
-                                              description=f"SageMaker platform {prefix}: model registry, model cards")
+        with config_field("governance"):
+            platform.governance = GovernanceStack(
+                scope, f"{prefix}-governance", config=config, env=env, stack_name=f"{prefix}-governance",
+                description=f"SageMaker platform {prefix}: model registry, model cards",
+            )
         platform.stacks.append(platform.governance)
-    for built in platform.stacks:
-        cdk.Tags.of(built).add("sagemaker-platform", prefix)
-        for key, value in config.platform.tags.items():
-            cdk.Tags.of(built).add(key, value)
+    with config_field("platform.tags"):
+        for built in platform.stacks:
+            cdk.Tags.of(built).add(PLATFORM_TAG, prefix)
+            for key, value in config.platform.tags.items():
+                cdk.Tags.of(built).add(key, value)
+    accept_findings(config, platform.stacks)
     if compliance and isinstance(scope, cdk.App):
         apply_compliance(scope)
     return platform
