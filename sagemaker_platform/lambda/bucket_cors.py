@@ -21,6 +21,7 @@ MAX_RULES = 100  # S3's limit on CORS rules per bucket
 RECOMMENDED_PREFIX = "sagemaker-platform-"
 
 
+@_common.entry("bucket_cors.on_event")
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("bucket_cors.on_event", event)
     props = _common.resource_properties(event)

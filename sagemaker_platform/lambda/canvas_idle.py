@@ -8,6 +8,9 @@ Every run lists the domain's InService Canvas apps and reads the Canvas metric T
 /aws/sagemaker/Canvas/AppActivity, dimensions DomainId and UserProfileName, Maximum over the last 15
 minutes). An app at or above the threshold is deleted; the user's Canvas data stays in S3. An app without a
 datapoint is left alone and logged (missing metrics are not evidence of idleness).
+
+A failed run raises, with the service's error code and message, so that the function's Errors metric (and the
+construct's alarm on it) shows it and the event lands in the dead-letter queue; the next scheduled run retries.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ METRIC = "TimeSinceLastActive"
 WINDOW_SECONDS = 15 * 60
 
 
+@_common.entry("canvas_idle.handler")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     domain_id = os.environ.get("DOMAIN_ID", "").strip()
     if not domain_id:
@@ -72,8 +76,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 params["UserProfileName"] = profile
             sagemaker.delete_app(**params)
         except Exception as exc:
-            _common.error("delete_app failed", user_profile=profile, error=str(exc))
-            failures.append(f"{profile}: {exc}")
+            _common.error("delete_app failed", user_profile=profile, **_common.error_fields(exc))
+            failures.append(f"{profile}: {_common.describe_error(exc)}")
             continue
         _common.info("idle canvas app deleted", user_profile=profile, idle_seconds=idle, threshold=threshold)
         summary["Deleted"].append(profile)

@@ -10,7 +10,8 @@ Properties (strings, as CloudFormation sends them):
 Only UserSettings.CanvasAppSettings / DefaultUserSettings.CanvasAppSettings is ever sent, so nothing that
 CloudFormation owns is touched. The domain or profile must be InService to accept an update and turns
 Updating afterwards: on_event issues the update when it can (else defers it), is_complete issues a deferred
-update and waits for InService. Delete resets the settings (every feature disabled).
+update and waits for InService. Delete resets the settings (every feature disabled). A throttled or otherwise
+transient failure is deferred the same way: to is_complete, then from poll to poll until the Provider's deadline.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ BUSY_STATUSES = frozenset({"Pending", "Updating"})
 GONE_STATUSES = frozenset({"Deleting", "Failed", "Delete_Failed"})
 
 
+@_common.entry("canvas_settings.on_event")
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("canvas_settings.on_event", event)
     props = _common.resource_properties(event)
@@ -42,9 +44,20 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     physical_id = _physical_id(event, domain_id, profile)
     desired = _desired(event)
     sagemaker = _common.client("sagemaker")
-    data: dict[str, Any] = {"DomainId": domain_id, "Target": _label(domain_id, profile)}
+    data: dict[str, Any] = {
+        "DomainId": domain_id,
+        "Target": _label(domain_id, profile),
+        _common.STARTED_AT: _common.started_at(),
+    }
 
-    current = _describe(sagemaker, domain_id, profile)
+    try:
+        current = _describe(sagemaker, domain_id, profile)
+    except Exception as exc:
+        if not _common.is_transient(exc):
+            raise
+        # is_complete describes the target again and issues the update it finds missing.
+        _common.warning("update deferred to the first poll", target=data["Target"], **_common.error_fields(exc))
+        return {"PhysicalResourceId": physical_id, "Data": {**data, "UpdateIssued": "false"}}
     if current is None:
         if event["RequestType"] == "Delete":
             _common.info("target already gone; nothing to reset", target=data["Target"])
@@ -63,6 +76,7 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     }
 
 
+@_common.poll("canvas_settings.is_complete")
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("canvas_settings.is_complete", event)
     props = _common.resource_properties(event)
@@ -85,14 +99,14 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise RuntimeError(f"Updating {target} failed: {current.get('FailureReason') or 'no reason given'}")
     if status in BUSY_STATUSES:
         _common.info("waiting for InService", target=target, status=status)
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: f"{target} to be InService (it is {status})"}
     if status != "InService":
         raise RuntimeError(f"{target} is {status}: {current.get('FailureReason') or 'no reason given'}")
 
     if not issued and not _contains(_current_settings(current, profile), desired):
         # Deferred by on_event (the target was busy): issue it now and wait for the next InService.
         _update(sagemaker, domain_id, profile, desired)
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: f"the Canvas settings update of {target}"}
     _common.info("canvas settings applied", target=target, request_type=event["RequestType"])
     return {"IsComplete": True}
 
@@ -182,8 +196,8 @@ def _update(sagemaker: Any, domain_id: str, profile: str | None, settings: dict[
         else:
             sagemaker.update_domain(DomainId=domain_id, DefaultUserSettings={"CanvasAppSettings": settings})
     except Exception as exc:
-        if _common.error_code(exc) == "ResourceInUse" or _common.is_throttle(exc):
-            _common.warning("update deferred", target=_label(domain_id, profile), error_code=_common.error_code(exc))
+        if _common.error_code(exc) == "ResourceInUse" or _common.is_transient(exc):
+            _common.warning("update deferred", target=_label(domain_id, profile), **_common.error_fields(exc))
             return False
         raise
     _common.info("canvas settings update issued", target=_label(domain_id, profile), settings=settings)

@@ -15,6 +15,9 @@ CloudFormation deletes it before the domain. On Delete it:
      ManagedByAmazonSageMakerResource tag AND a name ending in the domain id (never any other group),
      after revoking all their rules (the inbound and outbound groups reference each other).
 CloudFormation's own delete of the domain then finds it gone, which it treats as success.
+
+Every poll redoes whatever is still needed, so throttling and other transient errors (in on_event's first
+attempt or in any call of a poll) are left to the next poll, until the Provider's deadline.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
 MOUNT_TARGET_GONE = frozenset({"deleted"})
 
 
+@_common.entry("domain_leftovers.on_event")
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("domain_leftovers.on_event", event)
     props = _common.resource_properties(event)
@@ -39,17 +43,25 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event["RequestType"] != "Delete":
         return {"PhysicalResourceId": physical_id, "Data": data}
 
+    data[_common.STARTED_AT] = _common.started_at()
+    data["DomainArn"] = _domain_arn_from_context(context, domain_id)
     sagemaker = _common.client("sagemaker")
-    domain = _describe_domain(sagemaker, domain_id)
-    data["DomainArn"] = domain["DomainArn"] if domain else _domain_arn_from_context(context, domain_id)
-    if domain is None:
-        _common.info("domain already gone", domain_id=domain_id)
-        return {"PhysicalResourceId": physical_id, "Data": data}
-
-    _delete_domain_if_empty(sagemaker, domain_id, domain, home_efs)
+    try:
+        domain = _describe_domain(sagemaker, domain_id)
+        if domain is None:
+            _common.info("domain already gone", domain_id=domain_id)
+            return {"PhysicalResourceId": physical_id, "Data": data}
+        data["DomainArn"] = domain["DomainArn"]
+        _delete_domain_if_empty(sagemaker, domain_id, domain, home_efs)
+    except Exception as exc:
+        if not _common.is_transient(exc):
+            raise
+        # is_complete issues DeleteDomain itself when the domain is not Deleting yet.
+        _common.warning("domain deletion deferred to the first poll", domain_id=domain_id, **_common.error_fields(exc))
     return {"PhysicalResourceId": physical_id, "Data": data}
 
 
+@_common.poll("domain_leftovers.is_complete")
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("domain_leftovers.is_complete", event)
     if event["RequestType"] != "Delete":
@@ -71,13 +83,16 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
             # DeleteDomain was deferred (profiles or spaces were still being deleted) or did not take.
             _delete_domain_if_empty(sagemaker, domain_id, domain, home_efs)
         _common.info("waiting for domain deletion", domain_id=domain_id, status=status)
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: f"domain {domain_id} to be deleted (it is {status})"}
 
     if home_efs == "Retain" and efs_id and not _mount_targets_gone(efs_id, context):
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: f"the mount targets of {efs_id} to be deleted"}
 
     if not _security_groups_gone(vpc_id, domain_id, domain_arn, context):
-        return {"IsComplete": False}
+        return {
+            "IsComplete": False,
+            _common.WAITING: f"the NFS security groups of domain {domain_id} in {vpc_id} to be deleted",
+        }
     _common.info("domain leftovers removed", domain_id=domain_id, vpc_id=vpc_id)
     return {"IsComplete": True}
 
@@ -142,8 +157,8 @@ def _delete_domain_if_empty(sagemaker: Any, domain_id: str, domain: dict[str, An
     except Exception as exc:
         if _common.is_not_found(exc):
             return
-        if _common.is_throttle(exc):
-            _common.warning("delete_domain throttled; retried on the next poll", domain_id=domain_id)
+        if _common.is_transient(exc):
+            _common.warning("delete_domain deferred to the next poll", domain_id=domain_id, **_common.error_fields(exc))
             return
         raise
     _common.info("delete_domain issued", domain_id=domain_id, home_efs=home_efs)
@@ -212,9 +227,13 @@ def _security_groups_gone(vpc_id: str, domain_id: str, domain_arn: str, context:
             code = _common.error_code(exc)
             if code == "InvalidGroup.NotFound":
                 continue
-            if code == "DependencyViolation" or _common.is_throttle(exc):
+            if code == "DependencyViolation" or _common.is_transient(exc):
                 # Network interfaces of the deleted domain / mount targets take a while to disappear.
-                _common.info("security group still in use; retried on the next poll", group_id=group["GroupId"])
+                _common.info(
+                    "security group not deleted yet; tried again on the next poll",
+                    group_id=group["GroupId"],
+                    **_common.error_fields(exc),
+                )
                 remaining.append(group["GroupId"])
                 continue
             raise

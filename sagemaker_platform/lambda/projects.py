@@ -6,7 +6,8 @@ Properties (strings, as CloudFormation sends them):
 Create/Update: EnableSagemakerServicecatalogPortfolio (account-level, idempotent), then is_complete waits for
 the status "Enabled", finds the portfolio shared by "Amazon SageMaker" and associates every principal
 (Update also disassociates the removed ones). Delete disassociates our principals and leaves the
-account-level enablement on: other stacks or users may rely on it.
+account-level enablement on: other stacks or users may rely on it. A transient failure of the enablement call
+in on_event is left to is_complete, which requests it again (it is idempotent) until the Provider's deadline.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import _common
 PROVIDER_NAME = "Amazon SageMaker"
 
 
+@_common.entry("projects.on_event")
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("projects.on_event", event)
     props = _common.resource_properties(event)
@@ -35,11 +37,13 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _common.info("portfolio not enabled or not found; nothing to disassociate", status=status)
         return {"PhysicalResourceId": physical_id, "Data": {"PortfolioId": portfolio_id or ""}}
 
-    _common.client("sagemaker").enable_sagemaker_servicecatalog_portfolio()
-    _common.info("portfolio enablement requested")
-    return {"PhysicalResourceId": physical_id, "Data": {}}
+    started = {_common.STARTED_AT: _common.started_at()}
+    if not _enable():
+        return {"PhysicalResourceId": physical_id, "Data": {**started, "EnableRequested": "false"}}
+    return {"PhysicalResourceId": physical_id, "Data": {**started, "EnableRequested": "true"}}
 
 
+@_common.poll("projects.is_complete")
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("projects.is_complete", event)
     if event["RequestType"] == "Delete":
@@ -49,12 +53,16 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     status = _common.client("sagemaker").get_sagemaker_servicecatalog_portfolio_status().get("Status")
     if status != "Enabled":
+        requested = _common.as_bool((event.get("Data") or {}).get("EnableRequested"), "EnableRequested", True)
+        if not requested:
+            # on_event's request did not go through; polls repeat it (a transient failure defers it again).
+            _enable()
         _common.info("waiting for the portfolio", status=status)
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: f"the SageMaker portfolio to be Enabled (it is {status})"}
     portfolio_id = _find_portfolio()
     if portfolio_id is None:
         _common.info("portfolio enabled but its share is not visible yet")
-        return {"IsComplete": False}
+        return {"IsComplete": False, _common.WAITING: "the Amazon SageMaker portfolio share to be visible"}
 
     catalog = _common.client("servicecatalog")
     for arn in principals:
@@ -67,6 +75,19 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------------------
+def _enable() -> bool:
+    """Request the account-level enablement; False when a transient error deferred it."""
+    try:
+        _common.client("sagemaker").enable_sagemaker_servicecatalog_portfolio()
+    except Exception as exc:
+        if not _common.is_transient(exc):
+            raise
+        _common.warning("portfolio enablement deferred", **_common.error_fields(exc))
+        return False
+    _common.info("portfolio enablement requested")
+    return True
+
+
 def _validate(principals: list[str]) -> None:
     for arn in principals:
         if not arn.startswith("arn:") or ":iam::" not in arn:

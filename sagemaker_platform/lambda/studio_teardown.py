@@ -17,7 +17,8 @@ Teardown of a set:
     are deleted once they hold no live apps;
   * spaces the stack manages are only made app-free: CloudFormation deletes them afterwards.
 on_event issues every delete at once; is_complete polls, re-issues what could not be done yet and finishes
-when nothing is left.
+when nothing is left. Throttling and other transient errors (on_event's listing, any call of a poll) are left to
+the next poll; the deadline (TimeoutMinutes, or the Provider's total timeout if earlier) bounds the retries.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Scan:
 # ----------------------------------------------------------------------------------------------------------
 # Entry points
 # ----------------------------------------------------------------------------------------------------------
+@_common.entry("studio_teardown.on_event")
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("studio_teardown.on_event", event)
     request_type = event["RequestType"]
@@ -72,7 +74,7 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _target_from_event(event)  # validate every property up front, on Create too
     physical_id = _physical_id(event, domain_id)
 
-    data: dict[str, Any] = {"DomainId": domain_id, "StartedAt": str(int(_common.now()))}
+    data: dict[str, Any] = {"DomainId": domain_id, _common.STARTED_AT: _common.started_at()}
     if request_type == "Create" or (request_type == "Update" and _domain_replaced(event)):
         # Create has nothing to guard yet. A new domain id means the domain was replaced: CloudFormation then
         # sends a Delete with the old properties for the old physical id once the update has succeeded.
@@ -84,7 +86,14 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return {"PhysicalResourceId": physical_id, "Data": {**data, "AppsDeleted": "0", "SpacesDeleted": "0"}}
 
     sagemaker = _common.client("sagemaker")
-    scan = _scan(sagemaker, target)
+    try:
+        scan = _scan(sagemaker, target)
+    except Exception as exc:
+        if not _common.is_transient(exc):
+            raise
+        # Every poll scans and deletes afresh, so the first one does this request's work.
+        _common.warning("listing deferred to the first poll", domain_id=domain_id, **_common.error_fields(exc))
+        return {"PhysicalResourceId": physical_id, "Data": {**data, "AppsDeleted": "0", "SpacesDeleted": "0"}}
     if scan is None:
         _common.info("domain already gone", domain_id=domain_id)
         return {"PhysicalResourceId": physical_id, "Data": {**data, "AppsDeleted": "0", "SpacesDeleted": "0"}}
@@ -104,6 +113,17 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"PhysicalResourceId": physical_id, "Data": data}
 
 
+def _own_deadline(event: dict[str, Any]) -> _common.Deadline | None:
+    """StartedAt + TimeoutMinutes, when both are known."""
+    props = _common.resource_properties(event)
+    timeout = _common.as_int(props.get("TimeoutMinutes"), "TimeoutMinutes")
+    started = _common.request_started(event)
+    if timeout is None or started is None:
+        return None
+    return started + timeout * 60, f"TimeoutMinutes={timeout}"
+
+
+@_common.poll("studio_teardown.is_complete", deadline=_own_deadline)
 def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _common.log_event("studio_teardown.is_complete", event)
     if event["RequestType"] == "Create":
@@ -136,7 +156,7 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
         spaces_remaining=len(remaining_spaces),
     )
     _check_deadline(event, target, busy, remaining_spaces)
-    return {"IsComplete": False}
+    return {"IsComplete": False, _common.WAITING: _stuck_text(busy, remaining_spaces)}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -273,15 +293,26 @@ def _delete_apps(sagemaker: Any, target: Target, scan: Scan, context: Any) -> in
             sagemaker.delete_app(**params)
         except Exception as exc:
             code = _common.error_code(exc)
-            if _common.is_throttle(exc) or code == "ResourceInUse":
+            if _common.is_transient(exc) or code == "ResourceInUse":
                 # Still live, so the next is_complete poll re-issues it; the deadline bounds the retries.
-                _common.warning("delete_app deferred", app=_app_label(app), error_code=code, error=str(exc))
+                _common.warning("delete_app deferred", app=_app_label(app), **_common.error_fields(exc))
                 continue
-            if _common.is_not_found(exc) or code == "ValidationException":
-                # Raced with another deletion (already Deleted/Failed or gone); the next poll re-checks.
-                _common.warning("delete_app not applicable", app=_app_label(app), error_code=code)
+            if _common.is_not_found(exc):
+                _common.info("delete_app: app already gone", app=_app_label(app))
                 continue
-            raise
+            if code != "ValidationException":
+                raise
+            if not _still_deletable(sagemaker, params):
+                # Raced with another deletion: the app turned Deleting/Deleted/Failed after our listing.
+                _common.info("delete_app not applicable", app=_app_label(app), **_common.error_fields(exc))
+                continue
+            # The app is still live, so the rejection is about the request itself: re-sending it every poll
+            # until the deadline would only hide the service's message. It fails the request now.
+            _common.error("delete_app rejected", app=_app_label(app), **_common.error_fields(exc))
+            raise RuntimeError(
+                f"DeleteApp for {_app_label(app)} in domain {target.domain_id} was rejected: "
+                f"{_common.describe_error(exc)}"
+            ) from exc
         issued += 1
         app["Status"] = "Deleting"
         _common.info("delete_app issued", app=_app_label(app))
@@ -306,12 +337,23 @@ def _delete_empty_spaces(sagemaker: Any, target: Target, scan: Scan, context: An
             if _common.is_not_found(exc):
                 scan.user_spaces.pop(name, None)
                 continue
-            if _common.is_throttle(exc) or code == "ResourceInUse":
-                _common.warning("delete_space deferred", space=name, error_code=code, error=str(exc))
+            if _common.is_transient(exc) or code == "ResourceInUse":
+                _common.warning("delete_space deferred", space=name, **_common.error_fields(exc))
                 continue
             raise
         space["Status"] = "Deleting"
         _common.info("delete_space issued", space=name)
+
+
+def _still_deletable(sagemaker: Any, params: dict[str, Any]) -> bool:
+    """True when DescribeApp shows the app still InService or Pending (so a rejected delete was not a race)."""
+    try:
+        described = sagemaker.describe_app(**params)
+    except Exception as exc:
+        if _common.is_not_found(exc):
+            return False
+        raise
+    return described.get("Status") in LIVE_APP_STATUSES
 
 
 def _space_failure_reason(sagemaker: Any, domain_id: str, name: str) -> str:
@@ -324,10 +366,19 @@ def _space_failure_reason(sagemaker: Any, domain_id: str, name: str) -> str:
     return str(described.get("FailureReason") or "no reason given")
 
 
+def _stuck_text(busy: list[dict[str, Any]], spaces: list[str]) -> str:
+    parts = []
+    if busy:
+        parts.append(f"apps {_common.summarize([_app_label(a) for a in busy])}")
+    if spaces:
+        parts.append(f"spaces {_common.summarize(spaces)}")
+    return "; ".join(parts)
+
+
 def _check_deadline(event: dict[str, Any], target: Target, busy: list[dict[str, Any]], spaces: list[str]) -> None:
     if target.timeout_minutes is None:
         return
-    started = _common.as_int((event.get("Data") or {}).get("StartedAt"), "StartedAt")
+    started = _common.request_started(event)
     if started is None:
         return
     elapsed = _common.now() - started
@@ -340,4 +391,4 @@ def _check_deadline(event: dict[str, Any], target: Target, busy: list[dict[str, 
     if spaces:
         parts.append(f"Spaces not deleted yet: {_common.summarize(spaces)}.")
     parts.append("Check these in the SageMaker console, delete them by hand if needed, then retry.")
-    raise TimeoutError(" ".join(parts))
+    raise _common.DeadlineExceeded(" ".join(parts))

@@ -9,6 +9,11 @@ Note: because the short-circuit happens before the endpoint's retry loop, botoco
 sees the fake's errors. An injected throttle therefore reaches the handler as a ClientError, exactly
 like a throttle burst that has exhausted the client's retries.
 
+Faults can be injected into one operation or, with ``"*"``, into whatever operation comes next: service errors
+with their HTTP status (throttling, 5xx, ValidationException, ...), botocore exceptions (read and connect
+timeouts), or a throttling window on the simulated clock. ``call_latency`` makes every call take simulated time,
+so a handler's time budget (the Lambda context's remaining time) can be exercised.
+
 Time is simulated (``SimClock``); nothing sleeps. Status transitions (Pending -> InService, Deleting ->
 Deleted / gone, Updating -> InService) happen when the clock passes their due time.
 """
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.validate import ParamValidator
 
 ACCOUNT = "123456789012"
@@ -45,12 +51,34 @@ class SimClock:
         return dt.datetime.fromtimestamp(self.now, tz=dt.UTC)
 
 
+ANY = "*"  # inject into whatever operation is called next
+
+# A transient fault as the service reports it: (code, message, HTTP status)
+TRANSIENT_FAULTS = {
+    "throttling": ("ThrottlingException", "Rate exceeded", 400),
+    "too-many-requests": ("TooManyRequestsException", "Too many requests, slow down", 429),
+    "service-unavailable": ("ServiceUnavailable", "Service is unavailable, try again later", 503),
+    "internal-failure": ("InternalFailure", "An internal error occurred", 500),
+    "bad-gateway": ("BadGateway", "Bad gateway", 502),
+}
+
+
 class FakeError(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+
+
+@dataclass
+class Injected:
+    """One injected fault: a service error answer, or an exception raised from the call."""
+
+    code: str = ""
+    message: str = ""
+    status: int = 400
+    exception: Callable[[], Exception] | None = None
 
 
 @dataclass
@@ -90,20 +118,54 @@ class FakeService:
         self.clock = clock or SimClock()
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, Any]]] = []
-        self._injected: dict[str, list[tuple[str, str]]] = {}
+        self._injected: dict[str, list[Injected]] = {}
+        self._throttled_until: dict[str, float] = {}
         self._hooks: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+        self.call_latency = 0.0  # simulated seconds every call takes
+        self.injected_count = 0
 
     # -- wiring
     def attach(self, client: Any) -> Any:
         client.meta.events.register(f"before-call.{self.service_id}", self._before_call)
         return client
 
-    def inject_error(self, operation: str, code: str, count: int = 1, message: str = "injected") -> None:
-        """The next ``count`` calls of ``operation`` fail with ``code``."""
-        self._injected.setdefault(operation, []).extend([(code, message)] * count)
+    def inject_error(
+        self, operation: str, code: str, count: int = 1, message: str = "injected", status: int = 400
+    ) -> None:
+        """The next ``count`` calls of ``operation`` (any operation for ``"*"``) fail with ``code``."""
+        self._injected.setdefault(operation, []).extend([Injected(code, message, status)] * count)
 
     def inject_throttles(self, operation: str, count: int) -> None:
         self.inject_error(operation, "ThrottlingException", count, "Rate exceeded")
+
+    def inject_transient(self, operation: str, kind: str, count: int = 1) -> None:
+        """A transient fault from TRANSIENT_FAULTS (or "read-timeout" / "connect-timeout")."""
+        if kind in TRANSIENT_FAULTS:
+            code, message, status = TRANSIENT_FAULTS[kind]
+            self.inject_error(operation, code, count, message, status)
+            return
+        timeouts: dict[str, Callable[[], Exception]] = {
+            "read-timeout": lambda: ReadTimeoutError(endpoint_url=f"https://{self.service_id}.{REGION}.fake"),
+            "connect-timeout": lambda: ConnectTimeoutError(endpoint_url=f"https://{self.service_id}.{REGION}.fake"),
+        }
+        self._injected.setdefault(operation, []).extend([Injected(exception=timeouts[kind])] * count)
+
+    def throttle_for(self, seconds: float, operation: str = ANY) -> None:
+        """Every call of ``operation`` is throttled until the simulated clock has advanced ``seconds``."""
+        self._throttled_until[operation] = self.clock.time() + seconds
+
+    def _take_injected(self, operation: str) -> Injected | None:
+        for key in (operation, ANY):
+            pending = self._injected.get(key)
+            if pending:
+                self.injected_count += 1
+                return pending.pop(0)
+        for key in (operation, ANY):
+            until = self._throttled_until.get(key)
+            if until is not None and self.clock.time() < until:
+                self.injected_count += 1
+                return Injected("ThrottlingException", "Rate exceeded", 400)
+        return None
 
     def on_call(self, operation: str, hook: Callable[[dict[str, Any]], None]) -> None:
         """Run ``hook(params)`` before the fake handles ``operation`` (e.g. to assert an ordering)."""
@@ -118,11 +180,13 @@ class FakeService:
         request = json.loads(body.decode() if isinstance(body, bytes) else body or "{}")
         self.calls[operation] += 1
         self.requests.append((operation, copy.deepcopy(request)))
+        self.clock.advance(self.call_latency)
         try:
-            pending = self._injected.get(operation)
-            if pending:
-                code, message = pending.pop(0)
-                raise FakeError(code, message)
+            injected = self._take_injected(operation)
+            if injected is not None:
+                if injected.exception is not None:
+                    raise injected.exception()
+                raise FakeError(injected.code, injected.message, injected.status)
             for hook in self._hooks.get(operation, []):
                 hook(request)
             method = getattr(self, f"op_{operation}", None)
@@ -686,14 +750,16 @@ class ErrorInjector(FakeService):
     def _before_call(self, model: Any, params: dict[str, Any], **kwargs: Any) -> Any:
         operation = model.name
         self.calls[operation] += 1
-        pending = self._injected.get(operation)
+        self.clock.advance(self.call_latency)
+        injected = self._take_injected(operation)
         for hook in self._hooks.get(operation, []):
             hook(params)
-        if pending:
-            code, message = pending.pop(0)
-            meta = {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": 400, "HTTPHeaders": {}}
-            return AWSResponse("https://fake", 400, {}, None), {
-                "Error": {"Code": code, "Message": message},
+        if injected is not None:
+            if injected.exception is not None:
+                raise injected.exception()
+            meta = {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": injected.status, "HTTPHeaders": {}}
+            return AWSResponse("https://fake", injected.status, {}, None), {
+                "Error": {"Code": injected.code, "Message": injected.message},
                 "ResponseMetadata": meta,
             }
         return None

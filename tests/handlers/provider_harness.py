@@ -23,15 +23,41 @@ class Aws:
     created: Counter[str] = field(default_factory=Counter)
 
 
+# The handlers' Lambda timeout (HandlerProvider and CanvasIdleShutdown set 5 minutes; a construct test checks it).
+LAMBDA_TIMEOUT_MS = 300_000
+
+
 class FakeContext:
-    def __init__(self, function_arn: str, remaining_ms: int = 900_000) -> None:
+    """A Lambda context. With a clock, each invocation (``begin``) gets ``timeout_ms`` of simulated time and the
+    remaining time shrinks as the clock advances; without one, the remaining time is fixed."""
+
+    def __init__(self, function_arn: str, timeout_ms: int = LAMBDA_TIMEOUT_MS, clock: SimClock | None = None) -> None:
         self.invoked_function_arn = function_arn
         self.function_name = function_arn.rsplit(":", 1)[-1]
         self.aws_request_id = str(uuid.uuid4())
-        self.remaining_ms = remaining_ms
+        self.timeout_ms = timeout_ms
+        self.clock = clock
+        self.started = clock.time() if clock else 0.0
+        self.longest_ms = 0.0  # the longest invocation seen, in simulated milliseconds
+
+    def begin(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        if self.clock is not None:
+            self.started = self.clock.time()
+
+    def end(self) -> None:
+        """Record the invocation; fail like Lambda does when it ran past the timeout."""
+        if self.clock is None:
+            return
+        used = (self.clock.time() - self.started) * 1000
+        self.longest_ms = max(self.longest_ms, used)
+        if used > self.timeout_ms:
+            raise AssertionError(f"Task timed out after {self.timeout_ms / 1000:.2f} seconds (used {used / 1000:.1f})")
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+        if self.clock is None:
+            return self.timeout_ms
+        return int(self.timeout_ms - (self.clock.time() - self.started) * 1000)
 
 
 def cfn_value(value: Any) -> Any:
@@ -89,8 +115,17 @@ class Provider:
         self.physical_id: str | None = None
         self.last_props: dict[str, Any] | None = None
 
+    def _invoke(self, function: Any, event: dict[str, Any]) -> dict[str, Any]:
+        begin, end = getattr(self.context, "begin", None), getattr(self.context, "end", None)
+        if begin:
+            begin()
+        result = function(copy.deepcopy(event), self.context) or {}
+        if end:
+            end()
+        return dict(result)
+
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
-        result = self.module.on_event(copy.deepcopy(event), self.context) or {}
+        result = self._invoke(self.module.on_event, event)
         physical_id = result.get("PhysicalResourceId") or (
             event["RequestId"] if event["RequestType"] == "Create" else event["PhysicalResourceId"]
         )
@@ -102,7 +137,7 @@ class Provider:
             self.polls += 1
             if self.polls > self.max_polls:
                 raise AssertionError(f"is_complete did not finish within {self.max_polls} polls")
-            answer = self.module.is_complete(copy.deepcopy(waiter), self.context)
+            answer = self._invoke(self.module.is_complete, waiter)
             if answer.get("IsComplete"):
                 break
             if answer.get("Data"):

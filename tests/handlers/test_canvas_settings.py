@@ -130,3 +130,13 @@ def test_target_change_gets_a_new_physical_id(aws, context, domain):
         {"DomainId": DOMAIN, "CanvasAppSettings": SETTINGS},
     )
     assert response["PhysicalResourceId"] != old
+
+
+def test_throttling_in_on_event_and_polls_is_survived(aws, context, domain):
+    domain.inject_throttles("DescribeDomain", 3)  # on_event's describe and the first two polls
+    domain.inject_transient("UpdateDomain", "service-unavailable")
+    p = Provider(canvas_settings, aws.clock, context)
+    p.create({"DomainId": DOMAIN, "CanvasAppSettings": SETTINGS})
+    assert domain.injected_count == 4
+    assert domain.calls["UpdateDomain"] == 2  # the 503, then the update that went through
+    assert domain.domains[DOMAIN].data["DefaultUserSettings"]["CanvasAppSettings"] == SETTINGS

@@ -179,3 +179,25 @@ def test_create_and_update_only_report(aws, context, vpc):
 def test_bad_home_efs_value(aws, context, vpc):
     with pytest.raises(ValueError, match="HomeEfs"):
         Provider(domain_leftovers, aws.clock, context).create({**props(vpc), "HomeEfs": "keep"})
+
+
+@pytest.mark.parametrize("kind", ["throttling", "service-unavailable", "read-timeout"])
+def test_transient_errors_on_any_call_are_survived(aws, context, vpc, kind):
+    """Faults on whatever SageMaker and EC2 call comes next, in on_event and in the polls."""
+    aws.sagemaker.inject_transient("*", kind, count=4)
+    aws.injectors["ec2"].inject_transient("*", kind, count=3)
+    Provider(domain_leftovers, aws.clock, context).delete(props(vpc), physical_id="x")
+    assert aws.sagemaker.injected_count == 4 and aws.injectors["ec2"].injected_count == 3
+    assert DOMAIN not in aws.sagemaker.domains
+    assert aws.sagemaker.calls["DeleteDomain"] == 1
+    assert not (vpc["ours"] & group_ids(vpc))
+    assert set(vpc["decoys"].values()) <= group_ids(vpc)
+
+
+def test_waiting_past_the_provider_deadline_names_what_it_waits_for(aws, context, vpc, monkeypatch):
+    monkeypatch.setenv(domain_leftovers._common.TOTAL_TIMEOUT_ENV, "600")
+    monkeypatch.setenv(domain_leftovers._common.QUERY_INTERVAL_ENV, "30")
+    aws.sagemaker.domain_delete_latency = 3600
+    waiting = rf"total timeout of 10 min.*domain {DOMAIN} to be deleted \(it is Deleting\)"
+    with pytest.raises(TimeoutError, match=waiting):
+        Provider(domain_leftovers, aws.clock, context).delete(props(vpc), physical_id="x")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import projects
+import pytest
+from botocore.exceptions import ClientError
 from provider_harness import Provider
 
 ROLE_A = "arn:aws:iam::123456789012:role/team-a"
@@ -52,3 +54,23 @@ def test_portfolio_shares_are_paginated(aws, context):
     Provider(projects, aws.clock, context).create({"PrincipalArns": [ROLE_A]})
     assert any(r.get("PageToken") for r in aws.catalog.params_of("ListAcceptedPortfolioShares"))
     assert principals(aws) == {ROLE_A}
+
+
+def test_throttled_enablement_is_requested_again_by_the_polls(aws, context):
+    aws.sagemaker.inject_throttles("EnableSagemakerServicecatalogPortfolio", 2)
+    aws.sagemaker.inject_transient("GetSagemakerServicecatalogPortfolioStatus", "internal-failure")
+    aws.catalog.inject_throttles("ListAcceptedPortfolioShares", 1)
+    aws.catalog.inject_throttles("AssociatePrincipalWithPortfolio", 1)
+    response = Provider(projects, aws.clock, context).create({"PrincipalArns": [ROLE_A, ROLE_B]})
+    assert aws.sagemaker.calls["EnableSagemakerServicecatalogPortfolio"] >= 3
+    assert aws.sagemaker.portfolio_status == "Enabled"
+    assert response["Data"]["PortfolioId"] == "port-sagemaker01"
+    assert principals(aws) == {ROLE_A, ROLE_B}
+
+
+def test_enablement_denied_fails_with_the_service_message(aws, context):
+    aws.sagemaker.inject_error(
+        "EnableSagemakerServicecatalogPortfolio", "AccessDeniedException", message="not authorized", status=403
+    )
+    with pytest.raises(ClientError, match="not authorized"):
+        Provider(projects, aws.clock, context).create({"PrincipalArns": [ROLE_A]})

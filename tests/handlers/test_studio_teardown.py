@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
+import _common
 import pytest
 import studio_teardown
 from botocore.exceptions import ClientError
-from provider_harness import Provider, cfn_event
+from fake_sagemaker import ACCOUNT
+from provider_harness import LAMBDA_TIMEOUT_MS, FakeContext, Provider, cfn_event
 
 DOMAIN = "d-abc123"
 PROPS = {
@@ -247,12 +250,135 @@ def test_throttled_deletes_are_reissued_and_logged(aws, context, studio, capsys)
     assert len(deferred) == 3 and all(line["error_code"] == "ThrottlingException" for line in deferred)
 
 
-def test_throttled_listing_fails_instead_of_being_swallowed(aws, context, studio):
-    aws.sagemaker.inject_throttles("ListApps", 1)
-    with pytest.raises(ClientError) as err:
+def _log_lines(capsys):
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+
+
+def _assert_torn_down(aws, studio):
+    sm = aws.sagemaker
+    for name, key in studio.items():
+        expected = {"InService"} if name.startswith("carol") else {"Deleted", "Failed"}
+        assert sm.app_status(key) in expected, name
+    assert spaces(aws) == STACK_SPACES | {"carol-ui"}
+
+
+def test_throttle_burst_on_listing_during_polls_is_survived(aws, context, studio, capsys):
+    """The issue's case: ListApps throttled in on_event and in the first polls; an hour of polling is left."""
+    sm = aws.sagemaker
+    sm.inject_throttles("ListApps", 4)
+    p = provider(aws, context)
+    p.delete(PROPS, physical_id="x")
+    _assert_torn_down(aws, studio)
+    assert sm.calls["DeleteApp"] == 7  # each live app deleted once, after the burst
+    lines = _log_lines(capsys)
+    deferred = [line for line in lines if line.get("error_code") == "ThrottlingException"]
+    assert len(deferred) == 4
+    assert {line["operation"] for line in deferred} == {"ListApps"}
+    assert {line["error_message"] for line in deferred} == {"Rate exceeded"}
+    assert sum(line["message"] == "transient error; tried again on the next poll" for line in lines) == 3
+
+
+@pytest.mark.parametrize("kind", ["throttling", "service-unavailable", "internal-failure", "read-timeout"])
+@pytest.mark.parametrize("operation", ["ListSpaces", "ListApps", "DeleteApp", "DeleteSpace", "*"])
+def test_transient_errors_on_any_call_are_survived(aws, context, studio, operation, kind):
+    sm = aws.sagemaker
+    sm.inject_transient(operation, kind, count=5)
+    provider(aws, context).delete(PROPS, physical_id="x")
+    assert sm.injected_count == 5
+    _assert_torn_down(aws, studio)
+
+
+def test_throttling_past_the_provider_deadline_fails_with_the_throttle_message(aws, context, studio, monkeypatch):
+    monkeypatch.setenv(_common.TOTAL_TIMEOUT_ENV, "1200")  # shorter than TimeoutMinutes=60
+    monkeypatch.setenv(_common.QUERY_INTERVAL_ENV, "30")
+    sm = aws.sagemaker
+    start = aws.clock.time()
+    sm.throttle_for(3 * 3600, "ListApps")
+    p = provider(aws, context)
+    with pytest.raises(_common.DeadlineExceeded) as err:
+        p.delete(PROPS, physical_id="x")
+    message = str(err.value)
+    assert "ListApps: ThrottlingException: Rate exceeded" in message
+    assert "total timeout of 20 min" in message
+    # It kept polling until the deadline (total timeout less one interval), not a poll longer.
+    assert 1200 - 30 <= aws.clock.time() - start < 1200
+    assert sm.calls["DeleteApp"] == 0
+
+
+def test_throttling_past_timeout_minutes_fails_with_the_throttle_message(aws, context, studio):
+    aws.sagemaker.throttle_for(3 * 3600)  # every operation
+    props = {**PROPS, "TimeoutMinutes": 10}
+    start = aws.clock.time()
+    with pytest.raises(_common.DeadlineExceeded, match=r"TimeoutMinutes=10.*ThrottlingException: Rate exceeded"):
+        provider(aws, context).delete(props, physical_id="x")
+    assert 600 <= aws.clock.time() - start <= 630
+
+
+def test_validation_exception_from_delete_app_fails_with_its_message(aws, context, studio, capsys):
+    sm = aws.sagemaker
+    message = "Cannot delete app default of type JupyterLab while its space is being updated."
+    sm.inject_error("DeleteApp", "ValidationException", message=message)
+    with pytest.raises(RuntimeError) as err:
         provider(aws, context).delete(PROPS, physical_id="x")
-    assert err.value.response["Error"]["Code"] == "ThrottlingException"
-    assert aws.sagemaker.calls["DeleteApp"] == 0
+    assert f"ValidationException: {message}" in str(err.value)
+    assert sm.calls["DeleteApp"] == 1  # not re-sent until the deadline
+    rejected = [line for line in _log_lines(capsys) if line["message"] == "delete_app rejected"]
+    assert len(rejected) == 1
+    assert rejected[0]["error_code"] == "ValidationException"
+    assert rejected[0]["error_message"] == message
+
+
+def test_validation_exception_for_an_app_that_just_went_is_a_race(aws, context, studio):
+    """DeleteApp rejects an app that turned Deleted after the listing; DescribeApp shows the race."""
+    sm = aws.sagemaker
+
+    def someone_else_deleted_it(params):
+        key = sm._app_key(params)
+        if sm.apps[key].data["Status"] == "InService" and key[2] == "shared-team":
+            sm.apps[key].data["Status"] = "Deleted"
+
+    sm.on_call("DeleteApp", someone_else_deleted_it)
+    provider(aws, context).delete(PROPS, physical_id="x")
+    _assert_torn_down(aws, studio)
+    assert sm.calls["DescribeApp"] == 1
+
+
+def test_double_delivery_with_throttling_is_still_idempotent(aws, context, studio):
+    sm = aws.sagemaker
+    event = cfn_event("Delete", PROPS, physical_id="x")
+    sm.inject_throttles("*", 3)  # the first delivery's listing and two deletes
+    studio_teardown.on_event(event, context)
+    studio_teardown.on_event(event, context)
+    sm.inject_throttles("*", 3)
+    p = provider(aws, context)
+    p.delete(PROPS, physical_id="x")
+    p.delete(PROPS, physical_id="x")
+    _assert_torn_down(aws, studio)
+    issued = Counter(key for _, what, key in sm.history if what == "app-delete")
+    assert len(issued) == 7 and set(issued.values()) == {1}
+    assert Counter(key for _, what, key in sm.history if what == "space-delete") == {
+        (DOMAIN, name): 1 for name in UI_SPACES
+    }
+
+
+def test_work_stops_before_the_lambda_timeout_and_resumes_on_the_next_poll(aws, clock):
+    """With slow calls, one invocation cannot issue every delete in its 5 minutes; it stops at the safety
+    margin (from the context's remaining time) and the next poll carries on. No invocation times out."""
+    sm = aws.sagemaker
+    sm.call_latency = 2.0
+    sm.add_domain(DOMAIN)
+    users = [f"user{i:03d}" for i in range(150)]
+    for user in users:
+        sm.add_user_profile(DOMAIN, user)
+        sm.add_app(DOMAIN, "default", "Canvas", user_profile=user)
+    ctx = FakeContext(f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:handler", clock=clock)
+    response = Provider(studio_teardown, clock, ctx).delete(
+        {"DomainId": DOMAIN, "UserProfileNames": users}, physical_id="x"
+    )
+    assert sm.live_apps() == []
+    assert sm.calls["DeleteApp"] == 150
+    assert int(response["Data"]["AppsDeleted"]) < 150  # on_event ran out of budget first
+    assert ctx.longest_ms <= LAMBDA_TIMEOUT_MS - _common.SAFETY_MARGIN_MS + _common.worst_case_call_seconds() * 1000
 
 
 def test_unexpected_delete_app_error_is_raised(aws, context, studio):
