@@ -145,13 +145,13 @@ class CanvasIdleShutdown(Construct):
         log_group.grant_write(role)
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["sagemaker:ListApps", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"],
+                actions=["sagemaker:ListApps", "cloudwatch:GetMetricStatistics"],
                 resources=["*"],
             )
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["sagemaker:DeleteApp", "sagemaker:DescribeApp"],
+                actions=["sagemaker:DeleteApp"],
                 resources=[
                     stack.format_arn(
                         service="sagemaker", resource="app", resource_name=f"{domain.domain_id}/*/canvas/*"
@@ -228,14 +228,11 @@ class SageMakerProjects(Construct):
                     "sagemaker:EnableSagemakerServicecatalogPortfolio",
                     "sagemaker:GetSagemakerServicecatalogPortfolioStatus",
                     "servicecatalog:ListAcceptedPortfolioShares",
-                    "servicecatalog:AcceptPortfolioShare",
                     "servicecatalog:AssociatePrincipalWithPortfolio",
                     "servicecatalog:DisassociatePrincipalFromPortfolio",
-                    "servicecatalog:ListPrincipalsForPortfolio",
                 ],
                 resources=["*"],
             ),
-            iam.PolicyStatement(actions=["iam:GetRole"], resources=[r.role_arn for r in roles]),
         )
         acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         acknowledge_wildcards(

@@ -57,23 +57,21 @@ class StudioTeardown(Construct):
             self, "studio_teardown", log_key=log_key, total_timeout=cdk.Duration.minutes(minutes + 5)
         )
         provider.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:ListApps", "sagemaker:ListSpaces", "sagemaker:ListUserProfiles"],
-                resources=["*"],
-            ),
+            iam.PolicyStatement(actions=["sagemaker:ListApps", "sagemaker:ListSpaces"], resources=["*"]),
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteApp", "sagemaker:DescribeApp"],
                 resources=[_sagemaker_arn(self, "app", f"{domain.domain_id}/*")],
             ),
-            iam.PolicyStatement(
-                actions=["sagemaker:DeleteSpace", "sagemaker:DescribeSpace"],
-                resources=[_sagemaker_arn(self, "space", f"{domain.domain_id}/*")],
-            ),
-            iam.PolicyStatement(
-                actions=["sagemaker:DescribeUserProfile"],
-                resources=[_sagemaker_arn(self, "user-profile", f"{domain.domain_id}/*")],
-            ),
         )
+        if user_profiles:
+            # Only the spaces that guarded profiles own (created in the UI or by Canvas) are deleted here; the
+            # stack's own spaces are made app-free and left to CloudFormation.
+            provider.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:DeleteSpace", "sagemaker:DescribeSpace"],
+                    resources=[_sagemaker_arn(self, "space", f"{domain.domain_id}/*")],
+                )
+            )
         acknowledge_wildcards(provider.role, f"{_LIST_REASON} Apps and spaces are scoped to the domain.")
         acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         self.resource = cdk.CustomResource(
@@ -119,16 +117,7 @@ class DomainCleanup(Construct):
         provider = HandlerProvider.of(
             self, "domain_leftovers", log_key=log_key, total_timeout=timeout or cdk.Duration.minutes(60)
         )
-        efs_arn = stack.format_arn(
-            service="elasticfilesystem", resource="file-system", resource_name=home_efs_file_system_id
-        )
-        efs_actions = [
-            "elasticfilesystem:DescribeMountTargets",
-            "elasticfilesystem:DeleteMountTarget",
-            "elasticfilesystem:DescribeFileSystems",
-        ]
-        if home_efs == "delete":
-            efs_actions.append("elasticfilesystem:DeleteFileSystem")
+        vpc_arn = stack.format_arn(service="ec2", resource="vpc", resource_name=vpc_id)
         provider.add_to_policy(
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteDomain", "sagemaker:DescribeDomain"],
@@ -139,12 +128,10 @@ class DomainCleanup(Construct):
                     "sagemaker:ListUserProfiles",
                     "sagemaker:ListSpaces",
                     "ec2:DescribeSecurityGroups",
-                    "ec2:DescribeNetworkInterfaces",
                     "ec2:DescribeSecurityGroupRules",
                 ],
                 resources=["*"],
             ),
-            iam.PolicyStatement(actions=efs_actions, resources=[efs_arn]),
             iam.PolicyStatement(
                 actions=[
                     "ec2:RevokeSecurityGroupIngress",
@@ -152,12 +139,35 @@ class DomainCleanup(Construct):
                     "ec2:DeleteSecurityGroup",
                 ],
                 resources=[stack.format_arn(service="ec2", resource="security-group", resource_name="*")],
-                conditions={"StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain.domain_arn}},
+                conditions={
+                    "StringEquals": {"aws:ResourceTag/ManagedByAmazonSageMakerResource": domain.domain_arn},
+                    "ArnEquals": {"ec2:Vpc": vpc_arn},
+                },
             ),
         )
+        if home_efs == "retain":
+            # The handler deletes the retained file system's mount targets (SageMaker deletes a file system it
+            # is told to delete itself). DeleteMountTarget also deletes the mount target's network interface
+            # with the caller's permissions, so it needs ec2:DeleteNetworkInterface, kept to the domain's VPC.
+            provider.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["elasticfilesystem:DescribeMountTargets", "elasticfilesystem:DeleteMountTarget"],
+                    resources=[
+                        stack.format_arn(
+                            service="elasticfilesystem", resource="file-system", resource_name=home_efs_file_system_id
+                        )
+                    ],
+                ),
+                iam.PolicyStatement(
+                    actions=["ec2:DeleteNetworkInterface"],
+                    resources=[stack.format_arn(service="ec2", resource="network-interface", resource_name="*")],
+                    conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
+                ),
+            )
         acknowledge_wildcards(
             provider.role,
-            f"{_LIST_REASON} Security-group changes are limited by the domain's SageMaker tag.",
+            f"{_LIST_REASON} Security-group changes are limited by the domain's SageMaker tag and VPC; network "
+            "interfaces (of the home EFS's mount targets) to the domain's VPC.",
         )
         acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         self.resource = cdk.CustomResource(
