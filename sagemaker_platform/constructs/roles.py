@@ -31,6 +31,7 @@ from sagemaker_platform.compliance import (
     acknowledge,
     acknowledge_wildcards,
 )
+from sagemaker_platform.constructs.logical_ids import pin_logical_id
 
 
 class Persona(StrEnum):
@@ -304,6 +305,7 @@ class ExecutionRole(iam.Role):
             max_session_duration=cdk.Duration.hours(12),
         )
         self.persona = resolved
+        pin_logical_id(self, "Role", "Resource")  # 0.1 wrapped the role as ``<id>/Role``: keep deployed roles
         stack = cdk.Stack.of(self)
         self._arn_prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
         self._guardrails()
