@@ -7,6 +7,7 @@ are acknowledged on the narrowest construct, with a reason, through :func:`ackno
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -99,7 +100,8 @@ def _wildcard_finding_ids(document: Any) -> list[str]:
                 ids.append(f"AwsSolutions-IAM5[Action::{action}]")
         resources = statement.get("Resource", [])
         for resource in resources if isinstance(resources, list) else [resources]:
-            rendered = _render(resource)
+            # cdk-nag prints a policy variable ``${key}`` as ``<key>`` in the finding id.
+            rendered = re.sub(r"\$\{([^}]+)\}", r"<\1>", _render(resource))
             if "*" in rendered:
                 ids.append(f"AwsSolutions-IAM5[Resource::{rendered}]")
     return sorted(set(ids))
@@ -111,7 +113,7 @@ class _WildcardAcknowledger:
         self.reason = reason
 
     def visit(self, node: IConstruct) -> None:
-        if isinstance(node, iam.CfnPolicy):
+        if isinstance(node, (iam.CfnPolicy, iam.CfnManagedPolicy)):  # CDK moves overflow into managed policies
             document = cdk.Stack.of(node).resolve(node.policy_document)
             ids = _wildcard_finding_ids(document)
             if ids:

@@ -22,6 +22,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codecommit as codecommit
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import pipelines
 from constructs import Construct
@@ -204,6 +205,7 @@ class PipelineStack(cdk.Stack):
 
         # The pipeline's constructs exist only once it is built; build now so the findings can be reviewed.
         self.pipeline.build_pipeline()
+        self._grant_connection(section.source)
         self._acknowledge()
 
     # ------------------------------------------------------------------------------------------------ helpers
@@ -235,6 +237,24 @@ class PipelineStack(cdk.Stack):
         return pipelines.CodePipelineSource.connection(
             source.repository, source.branch, connection_arn=source.connection_arn
         )
+
+    def _grant_connection(self, source: PipelineSourceSection) -> None:
+        """CDK grants ``codestar-connections:UseConnection``; IAM checks the prefix of the connection ARN's own
+        service, so a ``codeconnections`` ARN needs ``codeconnections:UseConnection`` as well."""
+        arn = source.connection_arn
+        if source.kind == "codecommit" or arn is None or ":codeconnections:" not in arn:
+            return
+        source_stage = self.pipeline.pipeline.stages[0].stage_name
+        roles = [
+            node for node in self.pipeline.pipeline.node.find_all()
+            if isinstance(node, iam.Role) and f"/{source_stage}/" in node.node.path
+        ]
+        if not roles:
+            raise ValueError("PipelineStack: the source action has no role to grant the connection to")
+        for role in roles:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["codeconnections:UseConnection"], resources=[arn])
+            )
 
     def _acknowledge(self) -> None:
         acknowledge_wildcards(
