@@ -3,7 +3,7 @@
 Each rule takes the resource type and its ``Properties`` as they appear in the template (strings, lists,
 dicts, and intrinsics such as ``{"Ref": ...}`` or ``{"Fn::GetAtt": ...}``) and returns a :class:`Result`.
 A value the rule cannot know at synth time (an intrinsic, a token) counts as present and unknown: the rule
-stays quiet rather than guess. :mod:`sagemaker_platform.nag.pack` turns these functions into a cdk-nag pack.
+stays quiet rather than guess. :mod:`sagemaker_platform.nag.pack` runs them on the synthesized templates.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Each SageMakerPlatform rule fires on a bad construct and stays quiet on a good one.
 
 Every case builds a small stack of L1 resources, attaches only this pack as a validation plugin, synthesizes,
-and reads which rule ids fired on which construct paths from the policy-validation report.
+and reads which rule ids fired on which construct paths from the policy-validation report (CDK maps the
+plugin's logical ids and template paths to construct paths).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,10 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sm
+from constructs import Construct, IConstruct
 
 from sagemaker_platform.cdk_context import new_app
-from sagemaker_platform.nag import SageMakerPlatformChecks
+from sagemaker_platform.nag import SageMakerPlatformChecks, pack, templates
 from sagemaker_platform.nag import rules as r
 
 ACCOUNT = "111111111111"
@@ -32,8 +35,9 @@ IDLE = {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "ENAB
 Build = Callable[[cdk.Stack], object]
 
 
-def findings(build: Build) -> dict[str, list[str]]:
-    """Synthesize ``build`` with only this pack; {rule id: [construct paths]} of the findings."""
+def findings(build: Build, report_out: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """Synthesize ``build`` with only this pack; {rule id: [construct paths]} of the findings. ``report_out``
+    receives the validation report CDK writes (``validation-report.json``)."""
     outdir = tempfile.mkdtemp(prefix="nag-")
     app = new_app(outdir=outdir, context={"@aws-cdk/core:validationReportJson": True})
     stack = cdk.Stack(app, "T", env=cdk.Environment(account=ACCOUNT, region="eu-west-1"))
@@ -43,6 +47,8 @@ def findings(build: Build) -> dict[str, list[str]]:
         app.synth()
     except RuntimeError as exc:
         assert "ValidationFailed" in str(exc), exc
+    if report_out is not None and (Path(outdir) / "validation-report.json").exists():
+        report_out.update(json.loads((Path(outdir) / "validation-report.json").read_text()))
     report = Path(outdir) / "policy-validation-report.json"
     if not report.exists():
         return {}
@@ -193,13 +199,60 @@ def test_every_rule_has_a_case() -> None:
     assert sorted(c[0] for c in CASES) == sorted(rule.suffix for rule in r.RULES)
 
 
-# --------------------------------------------------------------------------------------------------- edges
-def test_acknowledgement_silences_a_finding() -> None:
+# --------------------------------------------------------------------------------------------- acknowledgements
+def two_keyless_domains(ack_on: Callable[[cdk.Stack], IConstruct], ack_id: str = "SageMakerPlatform-SM2") -> Build:
+    """Domains ``A`` (inside construct ``Team``) and ``B``, both without a key (SM2); one acknowledgement."""
     def build(stack: cdk.Stack) -> None:
-        add_domain(KmsKeyId=None)(stack)
-        cdk.Validations.of(stack.node.find_child("Domain")).acknowledge(
-            cdk.Acknowledgment(id="SageMakerPlatform-SM2", reason="test"))
-    assert findings(build) == {}
+        team = Construct(stack, "Team")
+        cdk.CfnResource(team, "A", type="AWS::SageMaker::Domain", properties=domain_props(KmsKeyId=None))
+        cdk.CfnResource(stack, "B", type="AWS::SageMaker::Domain", properties=domain_props(KmsKeyId=None))
+        cdk.Validations.of(ack_on(stack)).acknowledge(cdk.Acknowledgment(id=ack_id, reason="accepted for the test"))
+    return build
+
+
+def test_acknowledgement_silences_exactly_its_finding() -> None:
+    assert findings(two_keyless_domains(lambda s: s.node.find_child("B"))) == {"SageMakerPlatform-SM2": ["T/Team/A"]}
+    assert findings(two_keyless_domains(lambda s: s.node.find_child("Team").node.find_child("A"))) == {
+        "SageMakerPlatform-SM2": ["T/B"]}
+
+
+def test_acknowledgement_covers_the_constructs_below() -> None:
+    assert findings(two_keyless_domains(lambda s: s.node.find_child("Team"))) == {"SageMakerPlatform-SM2": ["T/B"]}
+    assert findings(two_keyless_domains(lambda s: s)) == {}
+    assert findings(two_keyless_domains(lambda s: s.node.root)) == {}
+
+
+def test_acknowledgement_of_another_rule_silences_nothing() -> None:
+    both = {"SageMakerPlatform-SM2": ["T/Team/A", "T/B"]}
+    assert findings(two_keyless_domains(lambda s: s, ack_id="SageMakerPlatform-SM1")) == both
+    assert findings(two_keyless_domains(lambda s: s, ack_id="SageMakerPlatform-SM2[x]")) == both
+
+
+def test_qualified_acknowledgement_is_applied_by_cdk_and_reported() -> None:
+    """``SageMakerPlatform::<rule>`` is the plugin-qualified form: CDK suppresses it and keeps it in the report."""
+    report: dict[str, Any] = {}
+    found = findings(two_keyless_domains(lambda s: s.node.find_child("B"),
+                                         ack_id="SageMakerPlatform::SageMakerPlatform-SM2"), report)
+    assert found == {"SageMakerPlatform-SM2": ["T/Team/A"]}
+    (plugin,) = [p for p in report["pluginReports"] if p["pluginName"] == "SageMakerPlatform"]
+    (suppressed,) = plugin["suppressedViolations"]
+    assert suppressed["reason"] == "accepted for the test"
+    assert [c["constructPath"] for c in suppressed["violatingConstructs"]] == ["T/B"]
+
+
+def test_nested_stack_resources_are_checked_and_acknowledged() -> None:
+    def build(ack: bool) -> Build:
+        def inner(stack: cdk.Stack) -> None:
+            nested = cdk.NestedStack(stack, "Nested")
+            add_domain(KmsKeyId=None)(nested)
+            if ack:
+                cdk.Validations.of(nested).acknowledge(cdk.Acknowledgment(id="SageMakerPlatform-SM2", reason="test"))
+        return inner
+    assert findings(build(ack=False)) == {"SageMakerPlatform-SM2": ["T/Nested/Domain"]}
+    assert findings(build(ack=True)) == {}
+
+
+# --------------------------------------------------------------------------------------------------- edges
 
 
 def test_domain_without_network_type_is_public() -> None:
@@ -303,10 +356,40 @@ def test_source_arn_alone_is_enough() -> None:
     assert findings(add_role(principal)) == {}
 
 
-def test_rules_without_templates_read_the_l1_properties() -> None:
-    """``validate_scope`` before synthesis falls back to the construct's own properties."""
-    app = new_app(outdir=tempfile.mkdtemp(prefix="nag-"))
-    stack = cdk.Stack(app, "T")
-    l1_domain(stack, idle="DISABLED")
-    report = SageMakerPlatformChecks(app).validate_scope(app)
-    assert [v.rule_name for v in report.violations] == ["SageMakerPlatform-SM3"]
+def test_templates_are_read_once_per_synthesis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack reads each synthesized template once and never walks the construct tree per resource."""
+    reads: list[str] = []
+    real = templates.read_json
+
+    def counting(path: str) -> Any:
+        reads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(pack, "read_json", counting)
+
+    def build(stack: cdk.Stack) -> None:
+        add_domain(KmsKeyId=None)(stack)
+        add_profile({"ExecutionRole": ROLE_ARN})(stack)
+    assert findings(build) == {"SageMakerPlatform-SM2": ["T/Domain"]}
+    assert reads == ["T.template.json"]
+
+
+def test_check_template_without_cdk() -> None:
+    """The rules run on a plain template: every finding with its logical id, in template order."""
+    template = {"Resources": {
+        "Open": {"Type": "AWS::SageMaker::Domain", "Properties": domain_props(AppNetworkAccessType="PublicInternetOnly",
+                                                                               KmsKeyId=None)},
+        "Fine": {"Type": "AWS::SageMaker::Domain", "Properties": domain_props()},
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+    }}
+    found = [(f.rule_id, f.logical_id) for f in templates.check_template(template)]
+    assert found == [("SageMakerPlatform-SM1", "Open"), ("SageMakerPlatform-SM2", "Open")]
+    assert templates.check_template({}) == []
+
+
+def test_a_failing_rule_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_type: str, _props: dict[str, Any]) -> r.Result:
+        raise KeyError("boom")
+    rules = tuple(replace(rule, check=broken) if rule.suffix == "SM4" else rule for rule in r.RULES)
+    monkeypatch.setattr(templates, "RULES", rules)
+    assert findings(add_domain()) == {"SageMakerPlatform-SM4": ["T/Domain"]}
