@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from sagemaker_platform.compliance import acknowledge
 from sagemaker_platform.constructs import cors
+from sagemaker_platform.constructs.logical_ids import pin_logical_id
 
 _REPLICATION_REASON = (
     "Cross-region replication is a disaster-recovery choice of the operator (destination region, cost); "
@@ -19,8 +19,19 @@ _REPLICATION_REASON = (
 )
 
 
-class AccessLogBucket(Construct):
-    """The target of S3 server access logs (which support SSE-S3 only, not SSE-KMS)."""
+def _keep_deployed(bucket: s3.Bucket) -> None:
+    """0.1 wrapped each bucket as ``<id>/Bucket``: keep the deployed bucket and its policy in place (replacing a
+    bucket policy would delete the bucket's policy when the old resource is removed)."""
+    pin_logical_id(bucket, "Bucket", "Resource")
+    if bucket.policy is not None:
+        pin_logical_id(bucket.policy, "Bucket", "Policy", "Resource", legacy_parent=bucket)
+
+
+class AccessLogBucket(s3.Bucket):
+    """The target of S3 server access logs (which support SSE-S3 only, not SSE-KMS).
+
+    :param removal_policy: RETAIN by default: logs are audit evidence.
+    """
 
     def __init__(
         self,
@@ -29,10 +40,9 @@ class AccessLogBucket(Construct):
         *,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
+        super().__init__(
+            scope,
+            construct_id,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             minimum_tls_version=1.2,
@@ -46,13 +56,14 @@ class AccessLogBucket(Construct):
                 )
             ],
         )
+        _keep_deployed(self)
         acknowledge(
-            self.bucket,
+            self,
             "AwsSolutions-S1",
             "This is the access-log bucket; logging it into itself would loop.",
         )
         acknowledge(
-            self.bucket,
+            self,
             [
                 "HIPAA.Security-S3BucketLoggingEnabled",
                 "NIST.800.53.R5-S3BucketLoggingEnabled",
@@ -61,7 +72,7 @@ class AccessLogBucket(Construct):
             "This is the access-log bucket; logging it into itself would loop.",
         )
         acknowledge(
-            self.bucket,
+            self,
             [
                 "HIPAA.Security-S3DefaultEncryptionKMS",
                 "NIST.800.53.R5-S3DefaultEncryptionKMS",
@@ -70,7 +81,7 @@ class AccessLogBucket(Construct):
             "S3 server access logging supports only SSE-S3 on the target bucket.",
         )
         acknowledge(
-            self.bucket,
+            self,
             [
                 "HIPAA.Security-S3BucketReplicationEnabled",
                 "NIST.800.53.R5-S3BucketReplicationEnabled",
@@ -79,9 +90,22 @@ class AccessLogBucket(Construct):
             _REPLICATION_REASON,
         )
 
+    @property
+    def bucket(self) -> s3.IBucket:
+        """The bucket itself (0.1 wrapped it; kept so existing code keeps working)."""
+        return self
 
-class SecureBucket(Construct):
-    """A KMS-encrypted, versioned, SSL-only, private, access-logged bucket, retained on stack deletion."""
+
+class SecureBucket(s3.Bucket):
+    """A KMS-encrypted, versioned, SSL-only, private, access-logged bucket, retained on stack deletion.
+
+    :param encryption_key: the customer-managed key objects are encrypted with (bucket keys on).
+    :param access_log_bucket: where S3 server access logs go (an :class:`AccessLogBucket`).
+    :param access_log_prefix: the log prefix (default: the construct id, lower case).
+    :param cors_rules: CORS rules (see :class:`StudioBucket` for Studio's and Canvas's).
+    :param bucket_name: a fixed name (default: generated, so replacements never collide).
+    :param removal_policy: RETAIN by default.
+    """
 
     def __init__(
         self,
@@ -95,10 +119,9 @@ class SecureBucket(Construct):
         bucket_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
+        super().__init__(
+            scope,
+            construct_id,
             bucket_name=bucket_name,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=encryption_key,
@@ -119,8 +142,9 @@ class SecureBucket(Construct):
                 )
             ],
         )
+        _keep_deployed(self)
         acknowledge(
-            self.bucket,
+            self,
             [
                 "HIPAA.Security-S3BucketReplicationEnabled",
                 "NIST.800.53.R5-S3BucketReplicationEnabled",
@@ -130,25 +154,12 @@ class SecureBucket(Construct):
         )
 
     @property
-    def bucket_name(self) -> str:
-        return self.bucket.bucket_name
-
-    @property
-    def bucket_arn(self) -> str:
-        return self.bucket.bucket_arn
-
-    def grant_read(self, grantee: iam.IGrantable, prefix: str = "*") -> iam.Grant:
-        return self.bucket.grant_read(grantee, prefix)
-
-    def grant_read_write(self, grantee: iam.IGrantable, prefix: str = "*") -> iam.Grant:
-        return self.bucket.grant_read_write(grantee, prefix)
+    def bucket(self) -> s3.IBucket:
+        """The bucket itself (0.1 wrapped it; kept so existing code keeps working)."""
+        return self
 
     def s3_uri(self, prefix: str = "") -> str:
-        return (
-            f"s3://{self.bucket.bucket_name}/{prefix}".rstrip("/")
-            if prefix
-            else f"s3://{self.bucket.bucket_name}"
-        )
+        return self.s3_url_for_object(prefix.strip("/")) if prefix.strip("/") else f"s3://{self.bucket_name}"
 
 
 class StudioBucket(SecureBucket):

@@ -21,27 +21,35 @@ _MAX_HUMAN_LENGTH = 240
 def logical_id_of_path(components: Sequence[str]) -> str:
     """The logical id aws-cdk-lib allocates for a construct path below its stack.
 
-    ``Default`` components are dropped; ``Resource`` is hidden from the readable part; the suffix is the first
-    eight hex digits of the MD5 of the path, upper case.
+    ``Default`` components are dropped; a component the previous one ends with and ``Resource`` are hidden from the
+    readable part; the suffix is the first eight hex digits of the MD5 of the path, upper case.
     """
     path = [c for c in components if c != "Default"]
     if len(path) == 1:
         return re.sub(r"[^A-Za-z0-9]", "", path[0])
     digest = hashlib.md5("/".join(path).encode("utf-8"), usedforsecurity=False).hexdigest()[:_HASH_LENGTH].upper()
     readable: list[str] = []
-    for component in path:
-        if component != "Resource" and (not readable or readable[-1] != component):
+    for component in path:  # a component the previous one ends with adds nothing readable ("LogsKey/Key")
+        if not readable or not readable[-1].endswith(component):
             readable.append(component)
-    human = "".join(re.sub(r"[^A-Za-z0-9]", "", c) for c in readable)[:_MAX_HUMAN_LENGTH]
+    human = "".join(re.sub(r"[^A-Za-z0-9]", "", c) for c in readable if c != "Resource")[:_MAX_HUMAN_LENGTH]
     return human + digest
 
 
-def pin_logical_id(construct: IConstruct, *legacy_children: str) -> None:
-    """Give ``construct``'s default child the logical id it had at ``<construct path>/<legacy_children...>``."""
+def path_below_stack(construct: IConstruct) -> list[str]:
+    """The ids from the construct's stack (exclusive) down to the construct (inclusive)."""
+    scopes = construct.node.scopes
+    stack = cdk.Stack.of(construct)
+    return [s.node.id for s in scopes[scopes.index(stack) + 1 :]]
+
+
+def pin_logical_id(construct: IConstruct, *legacy_children: str, legacy_parent: IConstruct | None = None) -> None:
+    """Give ``construct``'s default child the logical id it had at ``<parent path>/<legacy_children...>``.
+
+    :param legacy_parent: where the old path started (default: ``construct`` itself).
+    """
     resource = construct.node.default_child
     if not isinstance(resource, cdk.CfnElement):
         raise TypeError(f"pin_logical_id: {construct.node.path} has no CloudFormation resource as default child")
-    stack = cdk.Stack.of(construct)
-    scopes = construct.node.scopes
-    below_stack = [s.node.id for s in scopes[scopes.index(stack) + 1 :]]
-    resource.override_logical_id(logical_id_of_path([*below_stack, *legacy_children]))
+    parent = path_below_stack(legacy_parent or construct)
+    resource.override_logical_id(logical_id_of_path([*parent, *legacy_children]))

@@ -13,7 +13,8 @@ from sagemaker_platform.constructs.roles import ExecutionRole
 
 @pytest.mark.parametrize(
     "path",
-    [("Role-data_scientist", "Role"), ("Key", "Key"), ("A", "Default", "B"), ("Solo",), ("Users", "ana", "Space-x")],
+    [("Role-data_scientist", "Role"), ("Key", "Key"), ("A", "Default", "B"), ("Solo",), ("Users", "ana", "Space-x"), ("LogsKey", "Key"),
+     ("StudioBucket", "Bucket", "Policy"), ("Key", "Resource", "Resource")],
 )
 def test_logical_id_of_path_matches_the_cdk(path: tuple[str, ...]) -> None:
     stack = cdk.Stack(cdk.App(), "S")
