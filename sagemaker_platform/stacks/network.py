@@ -24,8 +24,11 @@ class NetworkStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         net = config.network
         zones = list(net.availability_zones)
-        if not net.imported and not zones and not self._agnostic():
-            zones = self._committed_zones(net.max_azs)
+        if not net.imported and not self._agnostic():
+            zones = zones or self._committed_zones(net.max_azs)
+            # ec2.Vpc checks its zones against the stack's, which an environment-specific stack would look up in
+            # the account: answer that lookup from the config. (Context can be set before any child exists.)
+            self.node.set_context(self._zones_key(), zones)
         self.logs_key = PlatformKey(self, "LogsKey", alias=f"{config.platform.prefix}/network-logs",
                                     description="Encrypts the VPC flow logs of the SageMaker platform")
         self.network = StudioNetwork(
@@ -45,10 +48,14 @@ class NetworkStack(cdk.Stack):
     def _agnostic(self) -> bool:
         return cdk.Token.is_unresolved(self.account) or cdk.Token.is_unresolved(self.region)
 
+    def _zones_key(self) -> str:
+        """The context key the CDK's availability-zones lookup uses for this stack's account and region."""
+        return f"availability-zones:account={self.account}:region={self.region}"
+
     def _committed_zones(self, max_azs: int) -> list[str]:
         """The zones committed as context for this account and region (what ``cdk synth`` with credentials would
         have saved), or a ConfigError asking for ``network.availability_zones``."""
-        key = f"availability-zones:account={self.account}:region={self.region}"
+        key = self._zones_key()
         committed = self.node.try_get_context(key)
         if isinstance(committed, list) and len(committed) >= 2 and all(isinstance(z, str) for z in committed):
             return [str(z) for z in committed[:max_azs]]
