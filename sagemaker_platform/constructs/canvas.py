@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_platform.compliance import (
@@ -25,7 +27,15 @@ from sagemaker_platform.compliance import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.domain import IStudioDomain
-from sagemaker_platform.constructs.handler_provider import LAMBDA_DIR, RUNTIME, HandlerProvider
+from sagemaker_platform.constructs.handler_provider import (
+    ALARM_PERIOD,
+    HANDLER_TIMEOUT,
+    LAMBDA_DIR,
+    RUNTIME,
+    DeadLetterQueue,
+    HandlerProvider,
+    failure_alarm,
+)
 
 
 class CanvasSettings(Construct):
@@ -113,7 +123,13 @@ class CanvasSettings(Construct):
 
 class CanvasIdleShutdown(Construct):
     """A scheduled function that deletes Canvas apps idle for ``idle_minutes`` (from Canvas's AppActivity
-    metric; an app with no data point is left alone)."""
+    metric; an app with no data point is left alone).
+
+    Nothing waits on a scheduled run, so failures have a destination: undeliverable schedule events and failed
+    invocations go to a KMS-encrypted dead-letter queue (``dead_letter_queue``; the key is ``dead_letter_key``,
+    else ``log_key``), and ``alarms`` fire on the function's Errors and on a message in that queue, notifying
+    ``alarm_topic`` when given.
+    """
 
     def __init__(
         self,
@@ -124,10 +140,18 @@ class CanvasIdleShutdown(Construct):
         idle_minutes: int = 120,
         log_key: kms.IKey | None = None,
         schedule: events.Schedule | None = None,
+        dead_letter_key: kms.IKey | None = None,
+        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 60 <= idle_minutes <= 1440:
             raise ValueError(f"CanvasIdleShutdown idle_minutes: must be 60-1440 (got {idle_minutes})")
+        queue_key = dead_letter_key or log_key
+        if queue_key is None:
+            raise ValueError(
+                "CanvasIdleShutdown dead_letter_key: a KMS key is required to encrypt the dead-letter queue "
+                "(got None, and no log_key either)"
+            )
         stack = cdk.Stack.of(self)
         log_group = logs.LogGroup(
             self,
@@ -159,6 +183,13 @@ class CanvasIdleShutdown(Construct):
                 ],
             )
         )
+        self.dead_letter_queue = DeadLetterQueue(
+            self, "DeadLetters", key=queue_key, purpose="the Canvas idle shutdown", alarm_topic=alarm_topic
+        )
+        # Lambda sends failed invocations with the function's role (the Function adds sqs:SendMessage itself).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[queue_key.key_arn])
+        )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -166,20 +197,41 @@ class CanvasIdleShutdown(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler="canvas_idle.handler",
             code=lambda_.Code.from_asset(str(LAMBDA_DIR), exclude=["__pycache__", "*.pyc"]),
-            timeout=cdk.Duration.minutes(5),
+            timeout=HANDLER_TIMEOUT,
             memory_size=256,
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             environment={"DOMAIN_ID": domain.domain_id, "IDLE_MINUTES": str(idle_minutes)},
             reserved_concurrent_executions=1,
+            dead_letter_queue=self.dead_letter_queue.queue,
+            # A run older than this is moot (later scheduled runs did its work): it goes to the queue instead.
+            max_event_age=cdk.Duration.hours(1),
         )
         self.rule = events.Rule(
             self,
             "Schedule",
             schedule=schedule or events.Schedule.rate(cdk.Duration.minutes(15)),
-            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+            targets=[
+                targets.LambdaFunction(
+                    self.function,
+                    retry_attempts=2,
+                    max_event_age=cdk.Duration.hours(1),
+                    dead_letter_queue=self.dead_letter_queue.queue,
+                )
+            ],
         )
+        self.dead_letter_queue.allow_eventbridge(self.rule, queue_policy=False)  # the target added the queue's
+        self.alarms: list[cloudwatch.Alarm] = [
+            failure_alarm(
+                self,
+                "ErrorsAlarm",
+                metric=self.function.metric_errors(period=ALARM_PERIOD, statistic="Sum"),
+                description="The Canvas idle shutdown failed (see its log group for the service's error)",
+                alarm_topic=alarm_topic,
+            ),
+            self.dead_letter_queue.alarm,
+        ]
         acknowledge(role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         acknowledge_wildcards(
             role,
@@ -195,11 +247,6 @@ class CanvasIdleShutdown(Construct):
             ],
             "Calls only AWS APIs; inside the isolated VPC it would need CloudWatch and SageMaker endpoints "
             "and its ENIs would hold the subnets the teardown must release.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "A missed run is harmless: the next scheduled run 15 minutes later does the same work.",
         )
 
 

@@ -7,10 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -23,6 +28,15 @@ from sagemaker_platform.compliance import (
 
 LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+# One invocation's budget. The handlers read it from the Lambda context (get_remaining_time_in_millis), so it
+# is set only here; they stop starting work when _common.SAFETY_MARGIN_MS is left.
+HANDLER_TIMEOUT = cdk.Duration.minutes(5)
+# The Provider's settings, passed to the handlers: is_complete bounds its polling by the waiter's deadline
+# (names shared with lambda/_common.py).
+TOTAL_TIMEOUT_ENV = "PROVIDER_TOTAL_TIMEOUT_SECONDS"
+QUERY_INTERVAL_ENV = "PROVIDER_QUERY_INTERVAL_SECONDS"
+DEFAULT_TOTAL_TIMEOUT = cdk.Duration.hours(1)
+DEFAULT_QUERY_INTERVAL = cdk.Duration.seconds(30)
 
 _NOT_IN_VPC = (
     "Custom-resource handlers call only AWS APIs. Inside the platform's isolated VPC they would need more "
@@ -32,8 +46,8 @@ _NO_CONCURRENCY_LIMIT = (
     "Invoked only by CloudFormation for this stack; concurrency is bounded by the stack itself."
 )
 _NO_DLQ = (
-    "Failures are returned to CloudFormation by the Provider framework, which fails the deployment; a dead-letter "
-    "queue would hold events no one replays."
+    "The Provider framework invokes these functions synchronously and reports their failures to CloudFormation, "
+    "which fails the deployment; a function's dead-letter queue only receives failed asynchronous invocations."
 )
 
 
@@ -62,6 +76,12 @@ class HandlerProvider(Construct):
         if not (LAMBDA_DIR / f"{kind}.py").is_file():
             raise ValueError(f"HandlerProvider kind: no handler module lambda/{kind}.py (got {kind!r})")
         self.kind = kind
+        self.total_timeout = (total_timeout or DEFAULT_TOTAL_TIMEOUT) if waits else None
+        self.query_interval = (query_interval or DEFAULT_QUERY_INTERVAL) if waits else None
+        environment = {"PLATFORM_HANDLER": kind}
+        if self.total_timeout is not None and self.query_interval is not None:
+            environment[TOTAL_TIMEOUT_ENV] = str(int(self.total_timeout.to_seconds()))
+            environment[QUERY_INTERVAL_ENV] = str(int(self.query_interval.to_seconds()))
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -82,11 +102,11 @@ class HandlerProvider(Construct):
             "runtime": RUNTIME,
             "architecture": lambda_.Architecture.ARM_64,
             "memory_size": 256,
-            "timeout": cdk.Duration.minutes(5),
+            "timeout": HANDLER_TIMEOUT,
             "role": self.role,
             "log_group": self.log_group,
             "logging_format": lambda_.LoggingFormat.JSON,
-            "environment": {"PLATFORM_HANDLER": kind},
+            "environment": environment,
         }
         self.on_event_function = lambda_.Function(self, "OnEvent", handler=f"{kind}.on_event", **common)
         self.is_complete_function = (
@@ -114,8 +134,8 @@ class HandlerProvider(Construct):
             "Provider",
             on_event_handler=self.on_event_function,
             is_complete_handler=self.is_complete_function,
-            total_timeout=(total_timeout or cdk.Duration.hours(1)) if waits else None,
-            query_interval=(query_interval or cdk.Duration.seconds(30)) if waits else None,
+            total_timeout=self.total_timeout,
+            query_interval=self.query_interval,
             log_group=framework_logs,
             framework_on_event_role=framework_on_event_role,
             framework_complete_and_timeout_role=framework_waiter_role if waits else None,
@@ -200,3 +220,124 @@ class HandlerProvider(Construct):
             _NO_CONCURRENCY_LIMIT,
         )
         acknowledge(self, ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"], _NO_DLQ)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Failure destinations for functions and rules that nothing else watches (scheduled and event-driven ones)
+# ----------------------------------------------------------------------------------------------------------------
+DEAD_LETTER_RETENTION = cdk.Duration.days(14)  # SQS's maximum
+ALARM_PERIOD = cdk.Duration.minutes(5)
+_NO_ALARM_TOPIC = (
+    "No alarm topic was configured for this construct; the alarm is exposed as `.alarms` for the operator's "
+    "own notification wiring and its state shows in the CloudWatch console."
+)
+
+
+def failure_alarm(
+    scope: Construct,
+    construct_id: str,
+    *,
+    metric: cloudwatch.IMetric,
+    description: str,
+    alarm_topic: sns.ITopic | None = None,
+) -> cloudwatch.Alarm:
+    """An alarm at one or more occurrences of ``metric`` in a period, notifying ``alarm_topic`` when given."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        metric=metric,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description,
+    )
+    if alarm_topic is None:
+        acknowledge(
+            alarm,
+            ["HIPAA.Security-CloudWatchAlarmAction", "NIST.800.53.R5-CloudWatchAlarmAction"],
+            _NO_ALARM_TOPIC,
+        )
+        return alarm
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
+    alarm.add_ok_action(cloudwatch_actions.SnsAction(alarm_topic))
+    # CloudWatch publishes only if the topic policy allows it (and, for an encrypted topic, its key).
+    alarm_topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=f"CloudWatchAlarm{cdk.Names.unique_id(alarm)[-40:]}",
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=[alarm_topic.topic_arn],
+            conditions={"ArnEquals": {"aws:SourceArn": alarm.alarm_arn}},
+        )
+    )
+    if alarm_topic.master_key is not None:
+        alarm_topic.master_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(scope).account}},
+            )
+        )
+    return alarm
+
+
+class DeadLetterQueue(Construct):
+    """An SQS queue for events and asynchronous invocations that failed: encrypted with ``key``, SSL-only,
+    messages kept 14 days, and an alarm (``alarm``) as soon as one is waiting.
+
+    Attributes: ``queue``, ``alarm``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        purpose: str,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = key
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        self.alarm = failure_alarm(
+            self,
+            "MessagesAlarm",
+            metric=self.queue.metric_approximate_number_of_messages_visible(period=ALARM_PERIOD, statistic="Maximum"),
+            description=f"Failed events of {purpose} are waiting in the dead-letter queue",
+            alarm_topic=alarm_topic,
+        )
+
+    def allow_eventbridge(self, rule: events.IRule, *, queue_policy: bool = True) -> None:
+        """Let EventBridge put ``rule``'s undeliverable events here: the key policy, and the queue policy unless
+        the rule's target added it already (``aws_events_targets`` targets do when given a dead-letter queue)."""
+        if queue_policy:
+            self.queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"EventBridgeDeadLetter{cdk.Names.unique_id(rule)[-40:]}",
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[self.queue.queue_arn],
+                    conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
+                )
+            )
+        # The key policy cannot name the rule (the rule depends on the queue, the queue on the key): the account
+        # is the narrowest condition without a cycle.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )

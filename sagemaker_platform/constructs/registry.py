@@ -3,7 +3,8 @@
 Cross-account: a resource policy lets the named accounts read the group and its versions and deploy a version
 (``CreateModel`` with the version ARN as the container's ``ModelPackageName``); approving a version stays with
 this account. Approval events: an EventBridge rule on "SageMaker Model Package State Change" for this group
-that publishes to an SNS topic when a version is approved or rejected.
+that publishes to an SNS topic when a version is approved or rejected; events EventBridge cannot deliver go to a
+KMS-encrypted dead-letter queue with an alarm.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 import jsii
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
+
+from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.constructs.handler_provider import DeadLetterQueue
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
@@ -29,17 +35,27 @@ VERSION_READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:ListModelPa
 DEPLOY_ACTIONS = ("sagemaker:CreateModel",)
 APPROVAL_STATES = ("Approved", "Rejected")
 STATE_CHANGE = "SageMaker Model Package State Change"
+APPROVAL_EVENT_RETRIES = 10  # then the event goes to the dead-letter queue
+APPROVAL_EVENT_MAX_AGE_S = 24 * 3600
 
 
 @jsii.implements(events.IRuleTarget)
 class _TopicTarget:
-    """An SNS topic as a rule target, without the CDK target's topic policy (it has no source condition)."""
+    """An SNS topic as a rule target, without the CDK target's topic policy (it has no source condition).
+    Events still undeliverable after EventBridge's retries go to ``dead_letter_queue``."""
 
-    def __init__(self, topic: sns.ITopic) -> None:
+    def __init__(self, topic: sns.ITopic, dead_letter_queue: sqs.IQueue) -> None:
         self._topic = topic
+        self._dead_letter_queue = dead_letter_queue
 
     def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
-        return events.RuleTargetConfig(arn=self._topic.topic_arn)
+        return events.RuleTargetConfig(
+            arn=self._topic.topic_arn,
+            dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self._dead_letter_queue.queue_arn),
+            retry_policy=events.CfnRule.RetryPolicyProperty(
+                maximum_retry_attempts=APPROVAL_EVENT_RETRIES, maximum_event_age_in_seconds=APPROVAL_EVENT_MAX_AGE_S
+            ),
+        )
 
 
 class _GroupGrants:
@@ -112,7 +128,9 @@ class ModelPackageGroup(_GroupGrants, Construct):
     """``AWS::SageMaker::ModelPackageGroup`` with a cross-account policy and approval notifications.
 
     Attributes: ``model_package_group_name``, ``model_package_group_arn``, ``resource`` (the L1),
-    ``approval_rule`` (when ``notification_topic`` is given).
+    ``approval_rule``, ``approval_dead_letter_queue`` and ``alarms`` (when ``notification_topic`` is given).
+    The dead-letter queue is encrypted with ``dead_letter_key``, else with the notification topic's key;
+    ``alarm_topic`` is notified by the alarms when given.
     """
 
     def __init__(
@@ -126,6 +144,8 @@ class ModelPackageGroup(_GroupGrants, Construct):
         allow_cross_account_deploy: bool = True,
         notification_topic: sns.ITopic | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        dead_letter_key: kms.IKey | None = None,
+        alarm_topic: sns.ITopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not NAME_PATTERN.match(model_package_group_name):
@@ -169,8 +189,12 @@ class ModelPackageGroup(_GroupGrants, Construct):
         self.resource.apply_removal_policy(removal_policy)
 
         self.approval_rule: events.Rule | None = None
+        self.approval_dead_letter_queue: DeadLetterQueue | None = None
+        self.alarms: list[cloudwatch.Alarm] = []
         if notification_topic is not None:
-            self.approval_rule = self.notify_on_approval("ApprovalEvents", notification_topic)
+            self.approval_rule = self.notify_on_approval(
+                "ApprovalEvents", notification_topic, dead_letter_key=dead_letter_key, alarm_topic=alarm_topic
+            )
 
     def _policy(self, accounts: list[str], deploy: bool) -> iam.PolicyDocument:
         principals: list[iam.IPrincipal] = [iam.AccountPrincipal(a) for a in accounts]
@@ -192,12 +216,34 @@ class ModelPackageGroup(_GroupGrants, Construct):
         )
 
     # ------------------------------------------------------------------------------------------ events
-    def notify_on_approval(self, construct_id: str, topic: sns.ITopic) -> events.Rule:
+    def notify_on_approval(
+        self,
+        construct_id: str,
+        topic: sns.ITopic,
+        *,
+        dead_letter_key: kms.IKey | None = None,
+        alarm_topic: sns.ITopic | None = None,
+    ) -> events.Rule:
         """An EventBridge rule that publishes this group's Approved/Rejected version events to ``topic``.
 
         The topic policy lets EventBridge publish only for this rule (``aws:SourceArn``); a KMS-encrypted
-        topic also needs its key to allow ``events.amazonaws.com`` (see :class:`ApprovalTopic`).
+        topic also needs its key to allow ``events.amazonaws.com`` (see :class:`ApprovalTopic`). Events that
+        cannot be delivered go to a dead-letter queue (``approval_dead_letter_queue``) encrypted with
+        ``dead_letter_key`` or the topic's key, with an alarm in ``alarms``.
         """
+        queue_key = dead_letter_key or topic.master_key
+        if queue_key is None:
+            raise ValueError(
+                "ModelPackageGroup dead_letter_key: a KMS key is required to encrypt the approval events' "
+                "dead-letter queue (got None, and the notification topic has no key)"
+            )
+        dead_letters = DeadLetterQueue(
+            self,
+            f"{construct_id}DeadLetters",
+            key=queue_key,
+            purpose=f"the approval events of model package group {self.model_package_group_name}",
+            alarm_topic=alarm_topic,
+        )
         rule = events.Rule(
             self,
             construct_id,
@@ -211,7 +257,16 @@ class ModelPackageGroup(_GroupGrants, Construct):
                 },
             ),
         )
-        rule.add_target(_TopicTarget(topic))
+        rule.add_target(_TopicTarget(topic, dead_letters.queue))
+        acknowledge(
+            dead_letters.queue,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the approval rule's target (its DeadLetterConfig); the rule "
+            "counts only SQS redrive policies as dead-letter use.",
+        )
+        dead_letters.allow_eventbridge(rule)
+        self.approval_dead_letter_queue = dead_letters
+        self.alarms.append(dead_letters.alarm)
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=f"EventBridgePublish{cdk.Names.unique_id(rule)[-40:]}",

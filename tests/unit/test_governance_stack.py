@@ -62,7 +62,12 @@ def test_clean_under_all_packs_without_acknowledgements() -> None:
     app, stack = build(CONFIG)
     apply_compliance(app)
     app.synth()  # raises ValidationFailed on any error-level finding
-    assert list_acknowledgements(stack) == []
+    # Only the approval events' dead-letter queue and its alarm (no alarm topic configured) are acknowledged.
+    assert {(path.split("/", 2)[-1], rule) for path, rule, _ in list_acknowledgements(stack)} == {
+        ("ApprovalEventsDeadLetters/Queue", "AwsSolutions-SQS3"),
+        ("ApprovalEventsDeadLetters/MessagesAlarm", "HIPAA.Security-CloudWatchAlarmAction"),
+        ("ApprovalEventsDeadLetters/MessagesAlarm", "NIST.800.53.R5-CloudWatchAlarmAction"),
+    }
 
 
 def test_enable_collaboration_grants_shared_models_buckets_and_key() -> None:
