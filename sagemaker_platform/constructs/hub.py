@@ -1,0 +1,320 @@
+"""Private (curated) hubs: the organisation's shared models and notebooks.
+
+``AWS::SageMaker::Hub`` is a CloudFormation resource; hub content is not, so :class:`HubContent` and
+:class:`HubModelReference` are custom resources served by ``lambda/hub_content.py``.
+
+HubName and S3StorageConfig are create-only: changing either replaces the hub, and a replacement under the same
+name fails ("cannot update a stack when a custom-named resource requires replacing"). So the deployed name is the
+given name plus a digest of the storage location: a new bucket or prefix gives a new hub under a new name, and the
+content resources (whose ids name the hub) move with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from sagemaker_platform.constructs.bucket import SecureBucket
+from sagemaker_platform.constructs.handler_provider import HandlerProvider
+
+# Patterns and limits of the CloudFormation schema (aws-sagemaker-hub) and the SageMaker API model.
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_VERSION = re.compile(r"^\d{1,4}\.\d{1,4}\.\d{1,4}$")
+_DIGEST_LENGTH = 8
+MAX_BASE_NAME = 63 - 1 - _DIGEST_LENGTH
+MAX_KEYWORDS = 50
+PUBLIC_HUB = "SageMakerPublicHub"
+DEFAULT_DOCUMENT_SCHEMA_VERSION = "2.0.0"
+IMPORTED_TYPES = ("Model", "Notebook")
+SUPPORT_STATUSES = ("Supported", "Deprecated", "Restricted")
+
+# What a user needs to browse the hub and use (deploy, fine-tune, open) its content.
+READ_ACTIONS = (
+    "sagemaker:DescribeHub",
+    "sagemaker:ListHubContents",
+    "sagemaker:DescribeHubContent",
+    "sagemaker:ListHubContentVersions",
+)
+# What a curator adds on top: import, reference and remove content.
+CURATE_ACTIONS = (
+    "sagemaker:ImportHubContent",
+    "sagemaker:UpdateHubContent",
+    "sagemaker:DeleteHubContent",
+    "sagemaker:CreateHubContentReference",
+    "sagemaker:UpdateHubContentReference",
+    "sagemaker:DeleteHubContentReference",
+)
+# Exactly the calls lambda/hub_content.py makes.
+HANDLER_ACTIONS = (
+    "sagemaker:DescribeHubContent",
+    "sagemaker:ListHubContentVersions",
+    "sagemaker:ImportHubContent",
+    "sagemaker:DeleteHubContent",
+    "sagemaker:CreateHubContentReference",
+    "sagemaker:UpdateHubContentReference",
+    "sagemaker:DeleteHubContentReference",
+)
+
+
+def _check_name(what: str, value: str, limit: int = 63) -> None:
+    if cdk.Token.is_unresolved(value):
+        raise ValueError(f"{what} must be a literal string (it names resources at synth time), got a token")
+    if not _NAME.match(value) or len(value) > limit:
+        raise ValueError(
+            f"{what} must be 1-{limit} letters, digits and hyphens, starting and ending with a letter or digit; "
+            f"got {value!r}"
+        )
+
+
+def _check_version(what: str, value: str) -> None:
+    if not _VERSION.match(value):
+        raise ValueError(f"{what} must look like 1.0.0 (up to four digits per part), got {value!r}")
+
+
+def _check_length(what: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise ValueError(f"{what} is at most {limit} characters, got {len(value)}")
+
+
+def _check_keywords(what: str, keywords: Sequence[str]) -> list[str]:
+    if len(keywords) > MAX_KEYWORDS:
+        raise ValueError(f"{what} holds at most {MAX_KEYWORDS} keywords, got {len(keywords)}")
+    for keyword in keywords:
+        if not keyword or len(keyword) > 255 or keyword != keyword.lower():
+            raise ValueError(f"{what}: each keyword is 1-255 characters without capital letters, got {keyword!r}")
+    return list(keywords)
+
+
+class PrivateHub(Construct):
+    """A private hub with its storage: a KMS-encrypted :class:`SecureBucket` unless ``storage_bucket`` is given.
+
+    :param name: the base of the hub's name (the deployed ``hub_name`` adds a digest of the storage location).
+    :param description: shown to users browsing the hub.
+    :param display_name: the name shown in Studio (default: ``name``).
+    :param keywords: search keywords, lower case.
+    :param storage_bucket: an existing bucket for the hub's content; else one is created with ``encryption_key``
+        and access logs to ``access_log_bucket``.
+    :param storage_prefix: the key prefix of the hub's content in the bucket.
+    :param log_key: the key of the content handler's log groups.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        description: str,
+        display_name: str | None = None,
+        keywords: Sequence[str] = (),
+        storage_bucket: s3.IBucket | None = None,
+        encryption_key: kms.IKey | None = None,
+        access_log_bucket: s3.IBucket | None = None,
+        storage_prefix: str = "hub",
+        log_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _check_name("PrivateHub name", name, MAX_BASE_NAME)
+        if not description or len(description) > 1023:
+            raise ValueError(f"PrivateHub description must be 1-1023 characters, got {len(description or '')}")
+        _check_length("PrivateHub display_name", display_name, 255)
+        search_keywords = _check_keywords("PrivateHub keywords", keywords)
+        prefix = storage_prefix.strip("/")
+        if not prefix or not re.fullmatch(r"[A-Za-z0-9!_.*'()/-]+", prefix):
+            raise ValueError(f"PrivateHub storage_prefix must be a non-empty S3 key prefix, got {storage_prefix!r}")
+        if storage_bucket is None:
+            needed = (("encryption_key", encryption_key), ("access_log_bucket", access_log_bucket))
+            missing = [n for n, v in needed if v is None]
+            if missing:
+                raise ValueError(
+                    f"PrivateHub needs {' and '.join(missing)} to create its storage bucket (or give storage_bucket)"
+                )
+            assert encryption_key is not None and access_log_bucket is not None
+            storage_bucket = SecureBucket(
+                self, "Storage", encryption_key=encryption_key, access_log_bucket=access_log_bucket
+            ).bucket
+        self.bucket = storage_bucket
+        self.storage_prefix = f"{prefix}/"
+        self.log_key = log_key
+        self.hub_name = f"{name}-{_storage_digest(storage_bucket, self.storage_prefix)}"
+        self.storage_uri = f"s3://{storage_bucket.bucket_name}/{self.storage_prefix}"
+        self.hub = sagemaker.CfnHub(
+            self,
+            "Resource",
+            hub_name=self.hub_name,
+            hub_description=description,
+            hub_display_name=display_name or name,
+            hub_search_keywords=search_keywords or None,
+            s3_storage_config=sagemaker.CfnHub.S3StorageConfigProperty(s3_output_path=self.storage_uri),
+        )
+        stack = cdk.Stack.of(self)
+        self.hub_arn = stack.format_arn(service="sagemaker", resource="hub", resource_name=self.hub_name)
+        # hub-content/<hub>/<type>/<name>/<version>
+        self.content_arns = stack.format_arn(
+            service="sagemaker", resource="hub-content", resource_name=f"{self.hub_name}/*/*/*"
+        )
+        self._handler: HandlerProvider | None = None
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Browse the hub and use its content: describe and list the hub, its content and versions, and read
+        the content's files in the hub's storage."""
+        self.bucket.grant_read(grantee, f"{self.storage_prefix}*")
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(READ_ACTIONS), resource_arns=[self.hub_arn, self.content_arns]
+        )
+
+    def grant_curate(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Everything :meth:`grant_read` gives, plus importing, referencing and deleting content, and writing the
+        hub's storage."""
+        self.grant_read(grantee)
+        self.bucket.grant_read_write(grantee, f"{self.storage_prefix}*")
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(CURATE_ACTIONS), resource_arns=[self.hub_arn, self.content_arns]
+        )
+
+    def content_provider(self) -> HandlerProvider:
+        """The stack's hub-content handler, allowed exactly its calls on this hub's content (once per hub)."""
+        if self._handler is None:
+            self._handler = HandlerProvider.of(
+                self,
+                "hub_content",
+                log_key=self.log_key,
+                total_timeout=cdk.Duration.hours(1),
+                query_interval=cdk.Duration.seconds(30),
+            )
+            self._handler.add_to_policy(
+                iam.PolicyStatement(actions=list(HANDLER_ACTIONS), resources=[self.hub_arn, self.content_arns])
+            )
+        return self._handler
+
+
+def _storage_digest(bucket: s3.IBucket, prefix: str) -> str:
+    """A digest of the hub's storage location: the bucket's literal name, else the construct that makes it."""
+    name = bucket.bucket_name
+    identity = bucket.node.path if cdk.Token.is_unresolved(name) else name
+    return hashlib.sha256(f"{identity}|{prefix}".encode()).hexdigest()[:_DIGEST_LENGTH]
+
+
+class _HubContentResource(Construct):
+    def _create(self, hub: PrivateHub, resource_type: str, properties: dict[str, Any]) -> None:
+        provider = hub.content_provider()
+        self.resource = cdk.CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=resource_type,
+            properties={"HubName": hub.hub_name, **properties},
+        )
+        # Created after the hub and deleted before it (a hub with content cannot be deleted).
+        self.resource.node.add_dependency(hub.hub)
+        # The handler's permissions exist before it is called and outlive the Delete.
+        self.resource.node.add_dependency(provider.role)
+
+
+class HubContent(_HubContentResource):
+    """An imported model or notebook, one version per deployment of a new ``version``.
+
+    :param content_type: ``Model`` or ``Notebook``.
+    :param document: the hub content document (a mapping is serialised as JSON).
+    :param version: change it whenever anything else changes; older versions stay until the resource is deleted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        hub: PrivateHub,
+        content_type: str,
+        name: str,
+        version: str,
+        document: Mapping[str, Any] | str,
+        document_schema_version: str = DEFAULT_DOCUMENT_SCHEMA_VERSION,
+        display_name: str | None = None,
+        description: str | None = None,
+        markdown: str | None = None,
+        keywords: Sequence[str] = (),
+        support_status: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if content_type not in IMPORTED_TYPES:
+            raise ValueError(
+                f"HubContent content_type must be one of {', '.join(IMPORTED_TYPES)}, got {content_type!r}"
+            )
+        _check_name("HubContent name", name)
+        _check_version("HubContent version", version)
+        _check_version("HubContent document_schema_version", document_schema_version)
+        text = document if isinstance(document, str) else json.dumps(document, sort_keys=True, separators=(",", ":"))
+        _check_length("HubContent document", text, 170391)
+        _check_length("HubContent display_name", display_name, 255)
+        _check_length("HubContent description", description, 1023)
+        _check_length("HubContent markdown", markdown, 170391)
+        if support_status is not None and support_status not in SUPPORT_STATUSES:
+            raise ValueError(
+                f"HubContent support_status must be one of {', '.join(SUPPORT_STATUSES)}, got {support_status!r}"
+            )
+        properties: dict[str, Any] = {
+            "HubContentType": content_type,
+            "HubContentName": name,
+            "HubContentVersion": version,
+            "DocumentSchemaVersion": document_schema_version,
+            "HubContentDocument": text,
+        }
+        optional = {
+            "HubContentDisplayName": display_name,
+            "HubContentDescription": description,
+            "HubContentMarkdown": markdown,
+            "HubContentSearchKeywords": _check_keywords("HubContent keywords", keywords) or None,
+            "SupportStatus": support_status,
+        }
+        properties.update({k: v for k, v in optional.items() if v is not None})
+        self.name = name
+        self.version = version
+        self._create(hub, "Custom::HubContent", properties)
+
+
+class HubModelReference(_HubContentResource):
+    """A public JumpStart model made visible in the private hub.
+
+    :param model_id: the JumpStart model id (``huggingface-llm-mistral-7b``, ...).
+    :param name: its name in the hub (default: ``model_id``).
+    :param min_version: the lowest version of the public model users may pick.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        hub: PrivateHub,
+        model_id: str,
+        name: str | None = None,
+        min_version: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _check_name("HubModelReference model_id", model_id, 64)
+        _check_name("HubModelReference name", name or model_id)
+        if min_version is not None:
+            _check_version("HubModelReference min_version", min_version)
+        self.name = name or model_id
+        self.public_arn = (
+            f"arn:{cdk.Aws.PARTITION}:sagemaker:{cdk.Aws.REGION}:aws:hub-content/{PUBLIC_HUB}/Model/{model_id}"
+        )
+        properties: dict[str, Any] = {
+            "HubContentType": "ModelReference",
+            "HubContentName": self.name,
+            "SageMakerPublicHubContentArn": self.public_arn,
+        }
+        if min_version is not None:
+            properties["MinVersion"] = min_version
+        self._create(hub, "Custom::HubModelReference", properties)
