@@ -65,13 +65,15 @@ def main(
     try:
         with _held_output() as held:
             try:
+                known = context if context is not None else _cli_context()
+                source = config_path or _config_from_context(known.get("config"))
+                config = load_config(source)  # before jsii starts: a bad file fails in a fraction of a second
+
                 import aws_cdk as cdk
 
                 from sagemaker_platform.stacks.platform import build_platform
 
-                app = cdk.App(outdir=str(staging), context=context)
-                source = config_path or _config_from_context(app.node.try_get_context("config"))
-                config = load_config(source)
+                app = cdk.App(outdir=str(staging), context=context)  # None: the CLI's context, from the environment
                 platform = build_platform(app, config)
                 origins = _origins(source, config, platform)
                 app.synth()
@@ -88,6 +90,20 @@ def main(
         return 0
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _cli_context() -> dict[str, Any]:
+    """The context the CDK CLI hands the app (``CDK_CONTEXT_JSON``, and a file when it is large), read the way
+    ``cdk.App`` reads it but without starting jsii."""
+    merged: dict[str, Any] = {}
+    try:
+        merged.update(json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}"))
+        overflow = os.environ.get("CONTEXT_OVERFLOW_LOCATION_ENV")
+        if overflow:
+            merged.update(json.loads(Path(overflow).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass  # cdk.App reports a broken context itself
+    return merged
 
 
 def _config_from_context(value: Any) -> str:
