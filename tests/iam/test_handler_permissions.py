@@ -61,7 +61,10 @@ def _domain(inputs: Mapping[str, Any]) -> str:
 
 
 def deployments(path: Path) -> list[Deployment]:
-    account = account_for(path)
+    return deployments_in(account_for(path), path.stem)
+
+
+def deployments_in(account: Account, config: str) -> list[Deployment]:
     modules = set(handler_modules())
     found: list[Deployment] = []
     for stack in sorted(account.templates):
@@ -94,7 +97,7 @@ def deployments(path: Path) -> list[Deployment]:
                 received = [environment.get("Variables", {})]
             grouped.setdefault((module, role), []).extend(received or [])
         for (module, role), received in sorted(grouped.items()):
-            found.append(Deployment(path.stem, stack, module, role, tuple(received), account))
+            found.append(Deployment(config, stack, module, role, tuple(received), account))
     return found
 
 
@@ -235,7 +238,40 @@ def _bucket(action: str) -> Builder:
     return lambda d, inputs: [Request(action, d.arn("s3", str(inputs["BucketName"]), region=False, account=False))]
 
 
+def _hub_content(action: str, *, kinds: frozenset[str]) -> Builder:
+    """A hub-content call on the content it manages: hub-content/<hub>/<type>/<name>/<version>."""
+
+    def build(d: Deployment, inputs: Mapping[str, Any]) -> list[Request]:
+        kind = str(inputs["HubContentType"])
+        if kind not in kinds:
+            return []  # this input is the other kind of content
+        version = str(inputs.get("HubContentVersion") or "1.0.0")
+        resource = f"hub-content/{inputs['HubName']}/{kind}/{inputs['HubContentName']}/{version}"
+        return [Request(action, d.arn("sagemaker", resource))]
+
+    return build
+
+
+_ANY_CONTENT = frozenset({"Model", "Notebook", "ModelReference"})
+_IMPORTED = frozenset({"Model", "Notebook"})
+_REFERENCE = frozenset({"ModelReference"})
+
 AUTHORIZATIONS: dict[tuple[str, str], Builder] = {
+    ("hub_content", "sagemaker:DescribeHubContent"): _hub_content("sagemaker:DescribeHubContent", kinds=_ANY_CONTENT),
+    ("hub_content", "sagemaker:ListHubContentVersions"): _hub_content(
+        "sagemaker:ListHubContentVersions", kinds=_IMPORTED
+    ),
+    ("hub_content", "sagemaker:ImportHubContent"): _hub_content("sagemaker:ImportHubContent", kinds=_IMPORTED),
+    ("hub_content", "sagemaker:DeleteHubContent"): _hub_content("sagemaker:DeleteHubContent", kinds=_IMPORTED),
+    ("hub_content", "sagemaker:CreateHubContentReference"): _hub_content(
+        "sagemaker:CreateHubContentReference", kinds=_REFERENCE
+    ),
+    ("hub_content", "sagemaker:UpdateHubContentReference"): _hub_content(
+        "sagemaker:UpdateHubContentReference", kinds=_REFERENCE
+    ),
+    ("hub_content", "sagemaker:DeleteHubContentReference"): _hub_content(
+        "sagemaker:DeleteHubContentReference", kinds=_REFERENCE
+    ),
     ("studio_teardown", "sagemaker:ListApps"): _anywhere("sagemaker:ListApps"),
     ("studio_teardown", "sagemaker:ListSpaces"): _anywhere("sagemaker:ListSpaces"),
     ("studio_teardown", "sagemaker:DeleteApp"): _teardown_apps("sagemaker:DeleteApp"),
@@ -344,6 +380,14 @@ def probes(d: Deployment) -> list[tuple[str, Request]]:
         for inputs in d.inputs:
             bucket = d.arn("s3", str(inputs["BucketName"]), region=False, account=False)
             found.append(("bucket policy changes", Request("s3:PutBucketPolicy", bucket)))
+    if d.module == "hub_content":
+        for request in required(d):
+            for inputs in d.inputs:
+                hub = f"hub-content/{inputs['HubName']}/"
+                if hub in request.resource:
+                    elsewhere = Request(request.action, request.resource.replace(hub, "hub-content/another-hub/"))
+                    found.append(("another hub's content", elsewhere))
+        found.append(("deleting a hub", Request("sagemaker:DeleteHub", d.arn("sagemaker", "hub/another-hub"))))
     if d.module == "projects":
         portfolio = f"arn:{d.account.partition}:catalog:{d.account.region}:999999999999:portfolio/port-abc123"
         found.append(("deleting the portfolio", Request("servicecatalog:DeletePortfolio", portfolio)))
@@ -353,8 +397,40 @@ def probes(d: Deployment) -> list[tuple[str, Request]]:
 # ----------------------------------------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module", params=CONFIGS, ids=lambda p: p.stem)
+# Handlers no example config deploys yet, proven on a small stack of their constructs.
+CONSTRUCT_STACKS = "constructs"
+
+
+@cache
+def construct_account() -> Account:
+    """A stack with a private hub, an imported model and notebook, and a model reference."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_kms as kms
+
+    from sagemaker_platform.cdk_context import new_app
+    from sagemaker_platform.constructs.bucket import AccessLogBucket
+    from sagemaker_platform.constructs.hub import HubContent, HubModelReference, PrivateHub
+
+    app = new_app()
+    stack = cdk.Stack(app, "Hubs", env=cdk.Environment(account="111122223333", region="eu-west-1"))
+    hub = PrivateHub(
+        stack,
+        "Hub",
+        name="org-models",
+        description="Shared models",
+        encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
+        access_log_bucket=AccessLogBucket(stack, "Logs"),
+    )
+    HubContent(stack, "Model", hub=hub, content_type="Model", name="churn", version="1.0.0", document={})
+    HubContent(stack, "Notebook", hub=hub, content_type="Notebook", name="intro", version="2.0.0", document={})
+    HubModelReference(stack, "Reference", hub=hub, model_id="huggingface-llm-mistral-7b", min_version="1.0.0")
+    return Account.from_assembly(app.synth())
+
+
+@pytest.fixture(scope="module", params=[*CONFIGS, CONSTRUCT_STACKS], ids=lambda p: getattr(p, "stem", p))
 def config_deployments(request: pytest.FixtureRequest) -> list[Deployment]:
+    if request.param == CONSTRUCT_STACKS:
+        return deployments_in(construct_account(), CONSTRUCT_STACKS)
     return deployments(request.param)
 
 
