@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import boto3
 import canvas_idle
@@ -61,10 +62,17 @@ def test_only_idle_canvas_apps_are_deleted(aws, context, setup):
     }
 
 
-def test_delete_failure_fails_the_run(aws, context, setup):
-    aws.sagemaker.inject_error("DeleteApp", "ThrottlingException")
-    with pytest.raises(RuntimeError, match="idle"):
+def test_delete_failure_fails_the_run_with_the_service_message(aws, context, setup, capsys):
+    """The run fails (Errors metric, dead-letter queue) and says why, in the error and the log line."""
+    aws.sagemaker.inject_error("DeleteApp", "ValidationException", message="App is not in a deletable state")
+    with pytest.raises(RuntimeError) as err:
         canvas_idle.handler({}, context)
+    assert "idle: DeleteApp: ValidationException: App is not in a deletable state" in str(err.value)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [failed] = [line for line in lines if line["message"] == "delete_app failed"]
+    assert (failed["error_code"], failed["error_message"]) == ("ValidationException", "App is not in a deletable state")
+    [handler_failed] = [line for line in lines if line["message"] == "handler failed"]
+    assert handler_failed["handler"] == "canvas_idle.handler" and handler_failed["level"] == "ERROR"
 
 
 def test_missing_environment(aws, context, monkeypatch):
