@@ -258,7 +258,8 @@ def provider_deadline(event: Mapping[str, Any]) -> Deadline | None:
     if total is None or started is None:
         return None
     interval = _env_seconds(QUERY_INTERVAL_ENV) or 0
-    return started + total - interval, f"the Provider's total timeout of {total // 60} min"
+    shown = f"{total // 60} min" if total % 60 == 0 else f"{total} s"
+    return started + total - interval, f"the Provider's total timeout of {shown}"
 
 
 def earliest(*deadlines: Deadline | None) -> Deadline | None:

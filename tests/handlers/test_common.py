@@ -104,6 +104,8 @@ def test_provider_deadline_is_total_timeout_less_one_interval(sim, monkeypatch):
     event = _event(sim)
     assert _common.provider_deadline(event) == (sim.time() + 570, "the Provider's total timeout of 10 min")
     assert _common.provider_deadline({"Data": {}}) is None
+    monkeypatch.setenv(_common.TOTAL_TIMEOUT_ENV, "90")
+    assert _common.provider_deadline(event) == (sim.time() + 60, "the Provider's total timeout of 90 s")
     monkeypatch.delenv(_common.TOTAL_TIMEOUT_ENV)
     assert _common.provider_deadline(event) is None
     monkeypatch.setenv(_common.TOTAL_TIMEOUT_ENV, "soon")
