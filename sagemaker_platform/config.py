@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from sagemaker_platform.rules import config_validator
 from sagemaker_platform.vpc_rules import (
     INTERFACE_ENDPOINT_SERVICES,
     RESERVED_ENDPOINTS,
@@ -79,13 +80,11 @@ StudioAppType = Literal["JupyterLab", "CodeEditor", "JupyterServer", "KernelGate
 SpaceAppType = Literal["JupyterLab", "CodeEditor"]
 HiddenAppType = Literal[
     "JupyterServer",
-    "KernelGateway",
     "DetailedProfiler",
     "TensorBoard",
     "CodeEditor",
     "JupyterLab",
     "RStudioServerPro",
-    "RSessionGateway",
     "Canvas",
 ]
 
@@ -350,7 +349,7 @@ class DomainSection(_Section):
     storage: StorageSection = Field(default_factory=StorageSection)
     hidden_app_types: Annotated[list[HiddenAppType], AfterValidator(_unique_items)] = Field(default_factory=list)
     hidden_instance_types: Annotated[
-        list[Annotated[str, Field(pattern=INSTANCE_TYPE)]], AfterValidator(_unique_items)
+        list[Annotated[str, AfterValidator(config_validator("STUDIO_INSTANCE_TYPES"))]], AfterValidator(_unique_items)
     ] = Field(default_factory=list)
     docker_access: bool = False
     vpc_only_trusted_accounts: Annotated[
@@ -422,7 +421,7 @@ class ModelSection(_Section):
 
 class VariantSection(_Section):
     name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")] = "AllTraffic"
-    instance_type: Annotated[str, Field(pattern=INSTANCE_TYPE)] = "ml.m5.large"
+    instance_type: Annotated[str, AfterValidator(config_validator("HOSTING_INSTANCE_TYPES"))] = "ml.m5.large"
     initial_instance_count: Annotated[int, Field(ge=1, le=100)] = 1
     weight: Annotated[float, Field(gt=0, le=1)] = 1.0
     volume_size_gb: Annotated[int | None, Field(ge=1, le=512)] = None

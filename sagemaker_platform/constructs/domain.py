@@ -19,6 +19,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from sagemaker_platform.constructs.lifecycle_config import APP_TYPES, AnyLifecycleConfig
+from sagemaker_platform.rules import hidden_app_type, studio_instance_type
 
 DOMAIN_NAME_MAX = 63
 MAX_SECURITY_GROUPS = 5
@@ -189,6 +190,10 @@ class StudioDomain(Construct, IStudioDomain):
             raise ValueError(f"{owner} docker_access: only VpcOnly domains support Docker access (got True)")
         if idle_shutdown is not None:
             idle_shutdown.validate(owner)
+        for i, app in enumerate(hidden_app_types):
+            hidden_app_type(f"{owner} hidden_app_types[{i}]", app)
+        for i, instance_type in enumerate(hidden_instance_types):
+            studio_instance_type(f"{owner} hidden_instance_types[{i}]", instance_type)
 
         self.default_execution_role = default_execution_role
         self.space_execution_role = space_execution_role or default_execution_role

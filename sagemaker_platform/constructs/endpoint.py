@@ -37,7 +37,8 @@ from constructs import Construct
 
 from sagemaker_platform.compliance import acknowledge
 from sagemaker_platform.constructs.instance_storage import has_instance_storage
-from sagemaker_platform.constructs.model import NAME_PATTERN, Model, content_hash, hashed_name
+from sagemaker_platform.constructs.model import NAME_PATTERN, LazyDerivedName, Model, default_namespace
+from sagemaker_platform.rules import hosting_instance_type, is_token
 
 EndpointKind = Literal["realtime", "serverless", "async"]
 DeploymentStrategy = Literal["all_at_once", "canary", "linear", "rolling"]
@@ -52,6 +53,10 @@ NVME_KMS_RULES = (
 _NVME_REASON = (
     "This endpoint config runs {types}, with local NVMe instance storage that the instance's hardware module "
     "encrypts; CreateEndpointConfig rejects a KmsKeyId (one per config) when any variant uses such a type."
+)
+ENDPOINT_CONFIG_CREATE_ONLY = (
+    "KmsKeyId", "AsyncInferenceConfig", "ExecutionRoleArn", "ShadowProductionVariants", "EnableNetworkIsolation",
+    "ProductionVariants", "DataCaptureConfig", "ExplainerConfig", "MetricsConfig", "VpcConfig",
 )
 _S3_PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$")
 
@@ -255,13 +260,12 @@ def _check_variant(kind: EndpointKind, i: int, v: ProductionVariant) -> None:
         return
     if v.instance_type is None:
         raise _fail(f"{where}.instance_type", f"required for {kind} endpoints", None)
-    if not re.match(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", v.instance_type):
-        raise _fail(f"{where}.instance_type", "must look like ml.m5.large", v.instance_type)
+    hosting_instance_type(f"ModelEndpoint {where}.instance_type", v.instance_type)
     _check_range(f"{where}.initial_instance_count", v.initial_instance_count, 1, 1000)
     if v.initial_weight <= 0:
         raise _fail(f"{where}.initial_weight", "must be greater than 0", v.initial_weight)
     _check_range(f"{where}.volume_size_gb", v.volume_size_gb, 1, 512)
-    if v.volume_size_gb is not None and has_instance_storage(v.instance_type):
+    if v.volume_size_gb is not None and not is_token(v.instance_type) and has_instance_storage(v.instance_type):
         raise _fail(f"{where}.volume_size_gb",
                     f"{v.instance_type} uses local NVMe storage and takes no EBS volume size", v.volume_size_gb)
     _check_range(f"{where}.model_data_download_timeout_seconds", v.model_data_download_timeout_seconds, 60, 3600)
@@ -351,7 +355,8 @@ class ModelEndpoint(Construct):
         self.role = props.model.role
         self._models = list({id(v.model or props.model): v.model or props.model for v in variants}.values())
         key = props.encryption_key
-        nvme = sorted({v.instance_type for v in variants if v.instance_type and has_instance_storage(v.instance_type)})
+        nvme = sorted({v.instance_type for v in variants
+                       if v.instance_type and not is_token(v.instance_type) and has_instance_storage(v.instance_type)})
         self.volume_key_omitted = bool(nvme) and key is not None
 
         self.config = sagemaker.CfnEndpointConfig(
@@ -362,9 +367,9 @@ class ModelEndpoint(Construct):
             data_capture_config=self._data_capture(props.data_capture, key),
             async_inference_config=self._async(props.async_inference, key),
         )
-        self.endpoint_config_name = hashed_name(props.endpoint_name, content_hash(self, {
-            k: v for k, v in self.config._cfn_properties.items() if k != "tags"
-        }))
+        # Every property but the tags is create-only: the name changes with the config's content.
+        self.endpoint_config_name = cdk.Token.as_string(LazyDerivedName(
+            self.config, props.endpoint_name, ENDPOINT_CONFIG_CREATE_ONLY, default_namespace(self)))
         self.config.endpoint_config_name = self.endpoint_config_name
         for model in self._models:
             self.config.node.add_dependency(model.resource)

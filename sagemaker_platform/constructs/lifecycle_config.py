@@ -1,25 +1,34 @@
-"""Studio lifecycle configurations whose name is derived from their content.
+"""Studio lifecycle configurations whose name is derived from everything CloudFormation replaces them for.
 
-Lifecycle configs are immutable and CloudFormation requires a name, so a changed script under a fixed name would
-collide on replacement. Hashing the content into the name makes every change a new resource: CloudFormation creates
-it, points the domain/profile/space at it, then deletes the old one. Running apps keep the old script until they
-restart (see docs/operations.md).
+Lifecycle configs are immutable (every property, tags included, is create-only) and CloudFormation requires a
+name, so a changed script or tag under a fixed name would collide on replacement. A digest of the app type, the
+content, the tags and a namespace in the name makes every change a new resource: CloudFormation creates it, points
+the domain/profile/space at it, then deletes the old one. The namespace (by default the stack's name and the
+construct's path) keeps two domains, stacks or environments in one account apart. Running apps keep the old
+script until they restart (see docs/operations.md).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aws_cdk as cdk
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform import instance_types
+from sagemaker_platform.constructs.model import LazyDerivedName, default_namespace
+from sagemaker_platform.rules import derived_name, lifecycle_config_app_type, name_digest
+
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "lcc"
-APP_TYPES = ("JupyterLab", "CodeEditor", "JupyterServer", "KernelGateway")
+# The app types CloudFormation accepts (its schema's enum), in a stable order.
+APP_TYPES = tuple(sorted(instance_types.LIFECYCLE_CONFIG_APP_TYPES))
+CREATE_ONLY = ("StudioLifecycleConfigAppType", "StudioLifecycleConfigContent", "Tags")
+NAME_LIMIT = 63
 MAX_CONTENT = 16384  # characters of base64 content accepted by CreateStudioLifecycleConfig
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$")
 
@@ -52,15 +61,25 @@ def prepare_content(script: str, *, line_endings: Literal["normalize", "reject"]
     return content
 
 
-def physical_name(name: str, app_type: str, content: str) -> str:
-    digest = hashlib.sha256(f"{app_type}\n{content}".encode()).hexdigest()[:12]
-    return f"{name}-{digest}"
+def physical_name(
+    name: str, app_type: str, content: str, *, namespace: str, tags: Mapping[str, str] | None = None
+) -> str:
+    """The name a :class:`LifecycleConfig` with these values and exactly these tags gets."""
+    values: dict[str, Any] = {"StudioLifecycleConfigAppType": app_type, "StudioLifecycleConfigContent": content}
+    if tags:
+        values["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+    return derived_name(name, name_digest(namespace, values), NAME_LIMIT)
 
 
 class LifecycleConfig(Construct):
     """A lifecycle configuration for one app type, from a script file or text.
 
-    Attributes: ``name`` (the derived physical name), ``arn``, ``app_type``, ``logical_name``.
+    Attributes: ``name`` (the derived physical name, known at synth), ``arn``, ``app_type``, ``logical_name``,
+    ``namespace``.
+
+    :param namespace: keeps names apart across stacks and environments; default: the stack's name and this
+        construct's path. Give one explicitly (e.g. the platform's prefix) when other stacks attach the config by
+        name with :meth:`from_script`.
     """
 
     def __init__(
@@ -73,14 +92,14 @@ class LifecycleConfig(Construct):
         script: str | None = None,
         script_path: str | Path | None = None,
         line_endings: Literal["normalize", "reject"] = "normalize",
+        namespace: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not _NAME.match(name):
             raise ValueError(
                 f"LifecycleConfig name: 1-40 letters, digits and dashes, starting with a letter or digit (got {name!r})"
             )
-        if app_type not in APP_TYPES:
-            raise ValueError(f"LifecycleConfig app_type: must be one of {', '.join(APP_TYPES)} (got {app_type!r})")
+        lifecycle_config_app_type("LifecycleConfig app_type", app_type)
         if (script is None) == (script_path is None):
             raise ValueError("LifecycleConfig script: give exactly one of script or script_path (got both or none)")
         if script_path is not None:
@@ -92,23 +111,38 @@ class LifecycleConfig(Construct):
         content = prepare_content(script, line_endings=line_endings)
         self.logical_name = name
         self.app_type = app_type
-        self.name = physical_name(name, app_type, content)
+        self.namespace = namespace if namespace is not None else default_namespace(self)
         self.resource = sagemaker.CfnStudioLifecycleConfig(
             self,
             "Resource",
-            studio_lifecycle_config_name=self.name,
+            studio_lifecycle_config_name=name,  # replaced below, once the resource exists to derive it from
             studio_lifecycle_config_app_type=app_type,
             studio_lifecycle_config_content=content,
         )
+        # Tags are create-only too and arrive from Tags.of(...) aspects at synth: derive the name then.
+        self.name = cdk.Token.as_string(LazyDerivedName(self.resource, name, CREATE_ONLY, self.namespace, NAME_LIMIT))
+        self.resource.studio_lifecycle_config_name = self.name
         self.arn = self.resource.attr_studio_lifecycle_config_arn
 
     @staticmethod
     def from_script(
-        scope: Construct, construct_id: str, *, name: str, app_type: str, script: str
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        app_type: str,
+        script: str,
+        namespace: str,
+        tags: Mapping[str, str] | None = None,
     ) -> ImportedLifecycleConfig:
         """A lifecycle config created by another stack from the same script: its name (and so its ARN) is derived
-        from the content, so attaching it needs no lookup and no cross-stack export."""
-        physical = physical_name(name, app_type, prepare_content(script))
+        from the content, so attaching it needs no lookup and no cross-stack export.
+
+        :param namespace: the ``namespace`` the owning :class:`LifecycleConfig` was given.
+        :param tags: every tag the owning resource carries (including those ``Tags.of(...)`` added to its stack):
+            tags are create-only, so they are part of the name.
+        """
+        physical = physical_name(name, app_type, prepare_content(script), namespace=namespace, tags=tags)
         return ImportedLifecycleConfig(scope, construct_id, name=name, app_type=app_type, physical=physical)
 
 

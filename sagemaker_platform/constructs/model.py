@@ -10,13 +10,12 @@ when the model runs in a VPC. Endpoints add what they need (data capture, async 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -31,6 +30,7 @@ from sagemaker_platform.compliance import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.roles import sagemaker_service_principal
+from sagemaker_platform.rules import derived_name, name_digest
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _ECR_IMAGE = re.compile(
@@ -48,25 +48,61 @@ _ROLE_WILDCARD_REASON = (
 )
 
 
-def content_hash(scope: Construct, content: Any, length: int = 10) -> str:
-    """A short, stable hash of ``content`` after resolving tokens to their CloudFormation form.
+NAME_METADATA = "sagemaker-platform:name"
+MODEL_CREATE_ONLY = ("ExecutionRoleArn", "EnableNetworkIsolation", "InferenceExecutionConfig", "PrimaryContainer",
+                     "VpcConfig", "Containers")
 
-    Tokens print differently in every process, but resolve to the same ``Ref``/``Fn::GetAtt`` as long as the
-    logical ids stay the same, so two synths of the same app give the same hash.
+
+def default_namespace(scope: Construct) -> str:
+    """Where a derived name must be unique: the stack's name (unique per account and region) and the construct's
+    path (unique in the app), so two stacks, stages or environments never derive the same name."""
+    return f"{cdk.Stack.of(scope).stack_name}/{scope.node.path}"
+
+
+def create_only_values(resource: cdk.CfnResource, properties: Sequence[str]) -> dict[str, Any]:
+    """``properties`` of ``resource`` as the template will hold them (CloudFormation names, tokens resolved to
+    ``Ref``/``Fn::GetAtt``, tags as rendered at that moment); unset ones are left out.
+
+    Tokens print differently in every process but resolve to the same intrinsics as long as logical ids stay the
+    same, so two synths of the same app give the same values.
     """
-    resolved = cdk.Stack.of(scope).resolve(content)
-    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-    return digest[:length]
+    rendered = resource._render_properties(resource._cfn_properties)
+    subset = {p: rendered[p] for p in properties if rendered.get(p) is not None}
+    resolved: dict[str, Any] = cdk.Stack.of(resource).resolve(subset)
+    return {k: v for k, v in resolved.items() if v is not None}
 
 
-def hashed_name(prefix: str, digest: str) -> str:
-    """``<prefix>-<digest>`` within SageMaker's 63-character name limit."""
-    head = prefix[: 63 - len(digest) - 1].rstrip("-")
-    return f"{head}-{digest}"
+@jsii.implements(cdk.IResolvable)
+class LazyDerivedName:
+    """``<base>-<digest>``, computed at synth: the digest covers ``namespace`` and the resource's create-only
+    ``properties`` as the template holds them (tags added by ``Tags.of(...)`` aspects, references between stacks),
+    so a change that makes CloudFormation replace the resource also gives it a new name. The namespace is recorded
+    in the resource's metadata (``sagemaker-platform:name``) so the name can be checked against the template."""
+
+    def __init__(self, resource: cdk.CfnResource, base: str, properties: Sequence[str], namespace: str,
+                 limit: int = 63) -> None:
+        self._resource = resource
+        self._base = base
+        self._properties = tuple(properties)
+        self._namespace = namespace
+        self._limit = limit
+        resource.add_metadata(NAME_METADATA, {"namespace": namespace})
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def resolve(self, context: cdk.IResolveContext) -> str:
+        values = create_only_values(self._resource, self._properties)
+        return derived_name(self._base, name_digest(self._namespace, values), self._limit)
+
+    def to_string(self) -> str:
+        return f"DerivedName({self._base})"
 
 
 class Model(Construct):
-    """A SageMaker model. Attributes: ``model_name`` (a literal, content-hashed), ``role``, ``resource``.
+    """A SageMaker model. Attributes: ``model_name`` (derived at synth from everything CloudFormation would
+    replace the model for; a token until then), ``role``, ``resource``.
 
     Give exactly one of ``image`` (with ``model_data_url``) or ``model_package_arn``. ``vpc_subnets`` (at least
     two, in different availability zones) and ``security_groups`` put the model's containers in a VPC;
@@ -130,8 +166,11 @@ class Model(Construct):
             enable_network_isolation=network_isolation or None,
             vpc_config=vpc_config,
         )
-        # The name is a function of everything CloudFormation would replace the model for.
-        self.model_name = hashed_name(name_prefix, content_hash(self, self.resource._cfn_properties))
+        # The name is a function of everything CloudFormation would replace the model for, and of where it lives;
+        # derived at synth, when a VPC config's references to another stack have become imports.
+        self.model_name = cdk.Token.as_string(
+            LazyDerivedName(self.resource, name_prefix, MODEL_CREATE_ONLY, default_namespace(self))
+        )
         self.resource.model_name = self.model_name
         if owns_role:
             self.resource.node.add_dependency(self.role)

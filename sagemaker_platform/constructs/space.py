@@ -1,4 +1,13 @@
-"""Studio spaces: private (owned by one user profile) or shared (every user of the domain)."""
+"""Studio spaces: private (owned by one user profile) or shared (every user of the domain).
+
+A space's sharing type and owner are create-only, but its name stays the one given: a space holds its owner's work
+on its EBS volume, and deployed spaces must keep their names across upgrades. A change of owner or sharing type
+would make CloudFormation replace the space; under the fixed name it refuses before anything is deleted. To move a
+space, remove it in one deploy (the teardown decides about a private space's data) and add it in the next.
+
+Idle shutdown is not a per-space setting here: ``AWS::SageMaker::Space`` has no ``AppLifecycleManagement`` (the API
+has, the CloudFormation schema does not), so spaces follow the domain's idle shutdown.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,7 @@ from typing import Any
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from sagemaker_platform.constructs.domain import IdleShutdown, IStudioDomain
+from sagemaker_platform.constructs.domain import IStudioDomain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.user_profile import UserProfile
 
@@ -29,7 +38,6 @@ class _Space(Construct):
         owner: UserProfile | None,
         ebs_gb: int | None,
         default_lifecycle_config: AnyLifecycleConfig | None,
-        idle_timeout_minutes: int | None,
         display_name: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -45,13 +53,9 @@ class _Space(Construct):
                 f"{default_lifecycle_config.app_type} apps but the space runs {app_type} "
                 f"(got {default_lifecycle_config.app_type!r})"
             )
-        if idle_timeout_minutes is not None:
-            IdleShutdown(idle_timeout_minutes, 60, 525600).validate(kind)
         block: dict[str, Any] = {}
         if default_lifecycle_config is not None:
             block["defaultResourceSpec"] = {"lifecycleConfigArn": default_lifecycle_config.arn}
-        if idle_timeout_minutes is not None:
-            block["appLifecycleManagement"] = {"idleSettings": {"idleTimeoutInMinutes": idle_timeout_minutes}}
         settings: dict[str, Any] = {"appType": app_type}
         if block:
             settings["jupyterLabAppSettings" if app_type == "JupyterLab" else "codeEditorAppSettings"] = block
@@ -91,7 +95,6 @@ class PrivateSpace(_Space):
         app_type: str = "JupyterLab",
         ebs_gb: int | None = None,
         default_lifecycle_config: AnyLifecycleConfig | None = None,
-        idle_timeout_minutes: int | None = None,
         display_name: str | None = None,
     ) -> None:
         super().__init__(
@@ -104,7 +107,6 @@ class PrivateSpace(_Space):
             owner=owner,
             ebs_gb=ebs_gb,
             default_lifecycle_config=default_lifecycle_config,
-            idle_timeout_minutes=idle_timeout_minutes,
             display_name=display_name,
         )
 
@@ -122,7 +124,6 @@ class SharedSpace(_Space):
         app_type: str = "JupyterLab",
         ebs_gb: int | None = None,
         default_lifecycle_config: AnyLifecycleConfig | None = None,
-        idle_timeout_minutes: int | None = None,
         display_name: str | None = None,
     ) -> None:
         super().__init__(
@@ -135,6 +136,5 @@ class SharedSpace(_Space):
             owner=None,
             ebs_gb=ebs_gb,
             default_lifecycle_config=default_lifecycle_config,
-            idle_timeout_minutes=idle_timeout_minutes,
             display_name=display_name,
         )

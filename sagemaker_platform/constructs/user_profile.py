@@ -1,4 +1,14 @@
-"""Studio user profiles: an IAM or IAM Identity Center user with a persona's role and settings."""
+"""Studio user profiles: an IAM or IAM Identity Center user with a persona's role and settings.
+
+The profile's name is the user's identity (Studio, presigned URLs and the execution role's policy variables use
+it), so it is never derived. Its other create-only values (the domain, the SSO user) cannot change in place either:
+CloudFormation then wants to replace the profile, and because the name is fixed it refuses before anything is
+deleted, which keeps the user's home directory and spaces. To change a user's SSO identity, remove the user in one
+deploy (the teardown decides about private space data) and add them back in the next.
+
+Idle shutdown is not a per-profile setting here: ``AWS::SageMaker::UserProfile`` has no ``AppLifecycleManagement``
+(the API has, the CloudFormation schema does not), so profiles inherit the domain's idle shutdown.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from sagemaker_platform.constructs.domain import IdleShutdown, IStudioDomain, app_settings
+from sagemaker_platform.constructs.domain import IStudioDomain, app_settings
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -34,7 +44,6 @@ class UserProfile(Construct):
         sso_user_name: str | None = None,
         lifecycle_configs: Sequence[AnyLifecycleConfig] = (),
         default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
-        idle_shutdown: IdleShutdown | None = None,
         security_group_ids: Sequence[str] = (),
         tags: Mapping[str, str] | None = None,
     ) -> None:
@@ -52,11 +61,9 @@ class UserProfile(Construct):
             raise ValueError(
                 f"UserProfile security_group_ids: at most 2 in a VpcOnly domain (got {len(security_group_ids)})"
             )
-        if idle_shutdown is not None:
-            idle_shutdown.validate("UserProfile")
         role_arn = execution_role.role_arn if execution_role is not None else execution_role_arn
         settings: dict[str, Any] = app_settings(
-            "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, idle_shutdown
+            "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, None
         )
         if role_arn is not None:
             settings["executionRole"] = role_arn
@@ -79,4 +86,8 @@ class UserProfile(Construct):
         self.domain = domain
         self.execution_role = execution_role
         self.user_profile_name = user_profile_name
-        self.user_profile_arn = self.resource.attr_user_profile_arn
+
+    @property
+    def user_profile_arn(self) -> str:
+        """The profile's ARN, read from the L1 only when asked for (a shard builds hundreds of profiles)."""
+        return self.resource.attr_user_profile_arn

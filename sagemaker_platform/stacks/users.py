@@ -39,7 +39,10 @@ class UsersStack(cdk.Stack):
         lccs: dict[str, ImportedLifecycleConfig] = {}
         for lc in config.domain.lifecycle_configs:
             lccs[lc.name] = LifecycleConfig.from_script(
-                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc)
+                self, f"Lcc-{lc.name}", name=lc.name, app_type=lc.app_type, script=lcc_script(config, lc),
+                # The StudioStack's namespace and the tags build_platform gives every stack (part of the name).
+                namespace=config.platform.prefix,
+                tags={"sagemaker-platform": config.platform.prefix, **config.platform.tags},
             )
         self.profiles: list[UserProfile] = []
         self.spaces: list[PrivateSpace] = []

@@ -72,16 +72,18 @@ def test_realtime_variants_config_and_endpoint(env: Env) -> None:
         ProductionVariant(variant_name="b", instance_type="ml.c5.xlarge"),
     ])
     assert ep.kind == "realtime"
-    assert re.fullmatch(r"churn-[0-9a-f]{10}", ep.endpoint_config_name)
+    config_name = env.stack.resolve(ep.endpoint_config_name)  # derived at synth
+    model_name = env.stack.resolve(env.model.model_name)
+    assert re.fullmatch(r"churn-[0-9a-f]{10}", config_name)
     t = env.template()
     t.has_resource_properties("AWS::SageMaker::EndpointConfig", {
-        "EndpointConfigName": ep.endpoint_config_name,
+        "EndpointConfigName": config_name,
         "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("^Key"), "Arn"]},
         "ProductionVariants": [
-            {"VariantName": "a", "ModelName": env.model.model_name, "InstanceType": "ml.m5.xlarge",
+            {"VariantName": "a", "ModelName": model_name, "InstanceType": "ml.m5.xlarge",
              "InitialInstanceCount": 2, "InitialVariantWeight": 3, "VolumeSizeInGB": 100,
              "ModelDataDownloadTimeoutInSeconds": 900, "ContainerStartupHealthCheckTimeoutInSeconds": 600},
-            {"VariantName": "b", "ModelName": env.model.model_name, "InstanceType": "ml.c5.xlarge",
+            {"VariantName": "b", "ModelName": model_name, "InstanceType": "ml.c5.xlarge",
              "InitialInstanceCount": 1, "InitialVariantWeight": 1},
         ],
     })
@@ -218,7 +220,7 @@ def test_serverless_config_keeps_the_image_key(env: Env) -> None:
     t = env.template()
     t.has_resource_properties("AWS::SageMaker::EndpointConfig", {
         "KmsKeyId": Match.any_value(),
-        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": env.model.model_name,
+        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": env.stack.resolve(env.model.model_name),
                                 "ServerlessConfig": {"MemorySizeInMB": 3072, "MaxConcurrency": 50,
                                                      "ProvisionedConcurrency": 10}}],
     })
@@ -352,9 +354,10 @@ def test_same_input_gives_the_same_names() -> None:
 
 def test_other_config_content_changes_the_name() -> None:
     e1, e2, e3 = Env(), Env(), Env()
-    base = e1.endpoint(variants=realtime()).endpoint_config_name
-    capture = e2.endpoint(variants=realtime(), data_capture=DataCapture(bucket=e2.bucket)).endpoint_config_name
-    no_key = e3.endpoint(variants=realtime(), encryption_key=None).endpoint_config_name
+    base = e1.stack.resolve(e1.endpoint(variants=realtime()).endpoint_config_name)
+    capture = e2.stack.resolve(
+        e2.endpoint(variants=realtime(), data_capture=DataCapture(bucket=e2.bucket)).endpoint_config_name)
+    no_key = e3.stack.resolve(e3.endpoint(variants=realtime(), encryption_key=None).endpoint_config_name)
     assert len({base, capture, no_key}) == 3
 
 

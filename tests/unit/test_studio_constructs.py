@@ -144,11 +144,29 @@ def test_lifecycle_name_follows_content(stack: cdk.Stack) -> None:
     a = _lcc(stack, "same")
     b = LifecycleConfig(stack, "B", name="same", app_type="JupyterLab", script=SCRIPT + "echo more\n")
     c = LifecycleConfig(stack, "C", name="same", app_type="CodeEditor", script=SCRIPT)
-    assert a.name != b.name != c.name and a.name.startswith("same-") and len(a.name) <= 63
+    names = [stack.resolve(x.name) for x in (a, b, c)]  # derived at synth, once tags are known
+    assert len(set(names)) == 3 and all(n.startswith("same-") and len(n) <= 63 for n in names)
+    # The same script in another stack: another namespace, another name (no collision between stacks) ...
     other = cdk.Stack(cdk.App(), "Other")
-    assert LifecycleConfig(other, "A", name="same", app_type="JupyterLab", script=SCRIPT).name == a.name
-    imported = LifecycleConfig.from_script(other, "I", name="same", app_type="JupyterLab", script=SCRIPT)
-    assert imported.name == a.name
+    assert other.resolve(LifecycleConfig(other, "A", name="same", app_type="JupyterLab", script=SCRIPT).name) \
+        not in names
+    # ... unless both name the same namespace; then the tags decide, as CloudFormation replaces on them too.
+    apps = [cdk.App() for _ in range(3)]
+    shared = [cdk.Stack(app, f"S{i}") for i, app in enumerate(apps)]
+    owned = [LifecycleConfig(s, "L", name="same", app_type="JupyterLab", script=SCRIPT, namespace="mlp-dev")
+             for s in shared]
+    cdk.Tags.of(shared[0]).add("team", "a")
+    cdk.Tags.of(shared[1]).add("team", "b")
+    rendered = [app.synth().get_stack_by_name(s.stack_name).template for app, s in zip(apps, shared, strict=True)]
+    lcc_names = [next(iter(t["Resources"].values()))["Properties"]["StudioLifecycleConfigName"] for t in rendered]
+    assert len(set(lcc_names)) == 3 and owned[0].namespace == "mlp-dev"
+    imported = LifecycleConfig.from_script(
+        other, "I", name="same", app_type="JupyterLab", script=SCRIPT, namespace="mlp-dev", tags={"team": "a"}
+    )
+    assert imported.name == lcc_names[0]
+    untagged = LifecycleConfig.from_script(other, "U", name="same", app_type="JupyterLab", script=SCRIPT,
+                                           namespace="mlp-dev")
+    assert untagged.name == lcc_names[2]
 
 
 def test_lifecycle_content_is_base64_and_crlf_normalised(stack: cdk.Stack) -> None:
@@ -157,7 +175,8 @@ def test_lifecycle_content_is_base64_and_crlf_normalised(stack: cdk.Stack) -> No
     (resource,) = content.values()
     props = resource["Properties"]
     assert base64.b64decode(props["StudioLifecycleConfigContent"]).decode() == "#!/bin/bash\necho hi\n"
-    assert props["StudioLifecycleConfigName"] == lcc.name and props["StudioLifecycleConfigAppType"] == "JupyterLab"
+    assert props["StudioLifecycleConfigName"] == stack.resolve(lcc.name)
+    assert props["StudioLifecycleConfigAppType"] == "JupyterLab"
 
 
 @pytest.mark.parametrize(
