@@ -182,23 +182,6 @@ class PlatformSection(_Section):
     # a user never moves another one between stacks. Set it once, before the first deploy.
     user_stacks: Annotated[int, Field(ge=1, le=50)] = 1
 
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        """CloudFormation's tag rules: keys 1-128 and values 0-256 letters, digits, spaces and ``_.:/=+-@``; no
-        ``aws:`` prefix (reserved for AWS); at most 50 per resource, one of which the platform sets itself."""
-        if len(value) > MAX_TAGS:
-            raise ValueError(f"at most {MAX_TAGS} tags (resources take 50, the platform sets {PLATFORM_TAG!r})")
-        for key, tag in value.items():
-            if not 1 <= len(key) <= 128 or not _tag_text(key):
-                raise ValueError(f"tag key {key!r}: 1-128 letters, digits, spaces and _.:/=+-@")
-            if key.lower().startswith("aws:"):
-                raise ValueError(f"tag key {key!r}: the aws: prefix is reserved for AWS")
-            if key == PLATFORM_TAG:
-                raise ValueError(f"tag key {key!r}: the platform sets this tag itself")
-            if len(tag) > 256 or not _tag_text(tag):
-                raise ValueError(f"tag {key!r}: the value must be 0-256 letters, digits, spaces and _.:/=+-@")
-        return value
 
     @property
     def prefix(self) -> str:
@@ -227,19 +210,6 @@ class NetworkSection(_Section):
     ] = Field(default_factory=list)
     create_endpoints: bool = True
     extra_interface_endpoints: Annotated[list[str], AfterValidator(_unique_items)] = Field(default_factory=list)
-
-    @field_validator("extra_interface_endpoints")
-    @classmethod
-    def _known_services(cls, value: list[str]) -> list[str]:
-        for i, name in enumerate(value):
-            if name in RESERVED_ENDPOINTS:
-                raise ValueError(f"[{i}] {name!r}: the platform adds this endpoint itself")
-            if name not in INTERFACE_ENDPOINT_SERVICES:
-                raise ValueError(
-                    f"[{i}] {name!r} is not a known interface endpoint service (the part after the region, "
-                    "e.g. sagemaker.featurestore-runtime)"
-                )
-        return value
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -730,6 +700,7 @@ class PlatformConfig(_Section):
 
 def _check_references(cfg: PlatformConfig) -> None:
     """Rules that span sections; each raises one ConfigError naming the field."""
+    _check_tags(cfg.platform.tags)
     _check_network(cfg)
     lccs = {lc.name: lc for lc in cfg.domain.lifecycle_configs}
     seen: dict[str, str] = {}
@@ -846,11 +817,37 @@ def _check_network(cfg: PlatformConfig) -> None:
         )
     added = platform_endpoints(cfg.domain.canvas.enabled)
     for i, name in enumerate(net.extra_interface_endpoints):
-        if name in added:
-            why = " for Canvas" if name not in platform_endpoints(False) else ""
+        path = f"network.extra_interface_endpoints[{i}]"
+        if name in added or name in RESERVED_ENDPOINTS:
+            why = " for Canvas" if name not in platform_endpoints(False) + RESERVED_ENDPOINTS else ""
+            raise ConfigError(path, f"the platform already adds this endpoint{why}", name)
+        if name not in INTERFACE_ENDPOINT_SERVICES:
             raise ConfigError(
-                f"network.extra_interface_endpoints[{i}]", f"the platform already adds this endpoint{why}", name
+                path,
+                "not a known interface endpoint service (the name after the region, e.g. "
+                "sagemaker.featurestore-runtime)",
+                name,
             )
+
+
+def _check_tags(tags: dict[str, str]) -> None:
+    """CloudFormation's tag rules: keys 1-128 and values 0-256 letters, digits, spaces and ``_.:/=+-@``; no
+    ``aws:`` prefix (reserved for AWS); at most 50 per resource, one of which the platform sets itself."""
+    if len(tags) > MAX_TAGS:
+        raise ConfigError(
+            "platform.tags", f"at most {MAX_TAGS} tags (a resource takes 50; the platform sets {PLATFORM_TAG!r})",
+            len(tags),
+        )
+    for key, value in tags.items():
+        path = f"platform.tags.{key}"
+        if not 1 <= len(key) <= 128 or not _tag_text(key):
+            raise ConfigError(path, "a tag key is 1-128 letters, digits, spaces and _.:/=+-@", key)
+        if key.lower().startswith("aws:"):
+            raise ConfigError(path, "the aws: prefix is reserved for AWS", key)
+        if key == PLATFORM_TAG:
+            raise ConfigError(path, "the platform sets this tag itself", key)
+        if len(value) > 256 or not _tag_text(value):
+            raise ConfigError(path, "a tag value is 0-256 letters, digits, spaces and _.:/=+-@", value)
 
 
 # Resources one UsersStack may hold for profiles and spaces; the rest of the 500 is the teardown provider & headroom.
