@@ -203,3 +203,100 @@ def test_outcome_summary() -> None:
     print(f"\nconfig mutations: {dict(OUTCOMES)}\nby operation: {dict(sorted(OPERATIONS_SEEN.items()))}")
     assert OUTCOMES["tried"] >= 100
     assert OUTCOMES["synthesized"] + OUTCOMES["one line"] == OUTCOMES["tried"]
+
+
+# ------------------------------------------------------------------------------------------ explicit cases
+def _write(folder: Path, data: dict) -> Path:
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"app_network_access_type": "PublicInternetOnly"}, "SageMakerPlatform-SM1"),
+        ({"docker_access": True}, "SageMakerPlatform-SM4"),
+        ({"idle_shutdown": {"enabled": False}}, "SageMakerPlatform-SM3"),
+    ],
+    ids=["public-internet", "docker", "idle-shutdown-off"],
+)
+def test_options_the_readme_lists_synthesize_with_their_finding_accepted(
+    tmp_path: Path, change: dict, rule: str
+) -> None:
+    from sagemaker_platform.report import accepted_findings
+
+    data = copy.deepcopy(BASES["config/default.yaml"])
+    data["domain"].update(change)
+    config = _write(tmp_path, data)
+    code, stderr = run_main(config, tmp_path / "refused")
+    assert code == 2 and rule in stderr and not (tmp_path / "refused").exists()
+
+    data["compliance"] = {"accept": [{"rule": rule, "reason": "the team needs it; reviewed by security"}]}
+    config = _write(tmp_path, data)
+    outdir = tmp_path / "cdk.out"
+    code, stderr = run_main(config, outdir)
+    assert (code, stderr) == (0, "")
+    ((accepted_rule, reason, stacks),) = accepted_findings(outdir)
+    assert accepted_rule == rule and reason.endswith("the team needs it; reviewed by security")
+    assert "mlp-dev-studio" in stacks
+
+
+def test_resource_budget_names_the_field(tmp_path: Path) -> None:
+    data = copy.deepcopy(BASES["config/default.yaml"])
+    data["spaces"] = [{"name": f"space-{i:03d}"} for i in range(480)]
+    config = _write(tmp_path, data)
+    code, stderr = run_main(config, tmp_path / "cdk.out")
+    assert code == 2
+    assert stderr.startswith(f"config error: {config}: spaces: stack mlp-dev-studio would hold "), stderr
+    assert "CloudFormation allows 500 per stack (got 480)" in stderr
+    assert len(stderr.splitlines()) == 1 and not (tmp_path / "cdk.out").exists()
+
+
+def test_successful_run_replaces_an_earlier_assembly(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdk.out"
+    (outdir / "asset.old").mkdir(parents=True)
+    (outdir / "manifest.json").write_text("{}")
+    (outdir / "synth.lock").write_text("")
+    code, stderr = run_main(ROOT / "config" / "default.yaml", outdir)
+    assert (code, stderr) == (0, "")
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    assert "mlp-dev-studio" in manifest["artifacts"]
+    assert (outdir / "synth.lock").exists(), "files the CLI owns stay"
+    assert not list(tmp_path.glob(".cdk.out.staging-*")), "the staging folder is removed"
+
+
+def test_construct_and_cdk_errors_become_config_errors() -> None:
+    from sagemaker_platform.config import ConfigError
+    from sagemaker_platform.stacks.platform import config_field
+
+    with pytest.raises(ConfigError) as info, config_field("network"):
+        raise ValueError("StudioNetwork max_azs: must be between 2 and 6 (got 9)")
+    assert info.value.path == "network" and "max_azs" in info.value.message
+    with pytest.raises(ConfigError) as info, config_field("endpoints"):
+        raise RuntimeError("ValidationError: something the CDK rejects\n  at line 2")
+    assert info.value.message == "something the CDK rejects at line 2"
+    with pytest.raises(KeyError), config_field("domain"):
+        raise KeyError("a bug is not reported as bad input")
+
+
+def test_compliance_failure_names_field_and_file(tmp_path: Path) -> None:
+    """A finding the config did not foresee still ends in one line: the rule, the construct, the section."""
+    from sagemaker_platform.config import load_config
+    from sagemaker_platform.main import _compliance_error, _Origin
+
+    config = load_config(ROOT / "config" / "default.yaml")
+    origins = [_Origin("mlp-dev-network", "mlp-dev-network", "a.yaml", config, "network"),
+               _Origin("mlp-dev-studio", "mlp-dev-studio", "a.yaml", config, "domain")]
+    violation = {"ruleName": "AwsSolutions-S1", "description": "The S3 Bucket has server access logs disabled.",
+                 "violatingConstructs": [{"constructPath": "mlp-dev-studio/Bucket/Resource"}]}
+    report = {"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "failure",
+                                 "violations": [violation, violation]}]}
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    err = _compliance_error(tmp_path, origins)
+    assert err is not None and err.source == "a.yaml" and err.path == "domain"
+    assert "AwsSolutions-S1 fails on mlp-dev-studio/Bucket/Resource" in err.message
+    assert "(and 1 more findings)" in err.message and "compliance.accept" in err.message
+    violation["ruleName"] = "SageMakerPlatform-SM1"
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    assert _compliance_error(tmp_path, origins).path == "domain.app_network_access_type"
