@@ -322,6 +322,27 @@ def required(deployment: Deployment) -> list[Request]:
         builder = AUTHORIZATIONS[(deployment.module, action)]
         for inputs in deployment.inputs:
             requests += builder(deployment, inputs)
+    return requests + service_side(deployment)
+
+
+def service_side(d: Deployment) -> list[Request]:
+    """What Lambda itself does with the function's role: send a failed asynchronous event to the function's
+    dead-letter queue (``sqs:SendMessage``), encrypting it with the queue's key."""
+    requests: list[Request] = []
+    resources = d.account.resources(d.stack)
+    role_arn = d.account.attr(d.stack, d.role, "Arn")
+    queues = {d.account.attr(d.stack, lid, "Arn"): lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] != "AWS::Lambda::Function" or d.account.resolve(d.stack, props.get("Role")) != role_arn:
+            continue
+        target = d.account.resolve(d.stack, (props.get("DeadLetterConfig") or {}).get("TargetArn"))
+        if target is None:
+            continue
+        requests.append(Request("sqs:SendMessage", target))
+        key = d.account.resolve(d.stack, resources[queues[target]]["Properties"].get("KmsMasterKeyId"))
+        if key is not None:
+            requests += [Request("kms:GenerateDataKey", key), Request("kms:Decrypt", key)]
     return requests
 
 
