@@ -325,6 +325,11 @@ class DomainSection(_Section):
     vpc_only_trusted_accounts: Annotated[
         list[Annotated[str, Field(pattern=ACCOUNT_ID)]], AfterValidator(_unique_items)
     ] = Field(default_factory=list)
+    # Accounts (besides this one) whose ECR images the execution roles may pull: AWS's Deep Learning Containers
+    # and built-in algorithm images by default.
+    ecr_pull_accounts: list[Annotated[str, Field(pattern=ACCOUNT_ID)]] = Field(
+        default_factory=lambda: ["763104351884"]
+    )
     notebook_sharing: bool = True
     lifecycle_configs: list[LifecycleConfigSection] = Field(default_factory=list)
     canvas: CanvasSection = Field(default_factory=CanvasSection)
@@ -378,6 +383,10 @@ class ModelSection(_Section):
     model_package_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:sagemaker:")] = None
     # The bucket holding a model package's artifacts (its URL is only known to the registry).
     artifact_bucket: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = None
+    # The customer-managed key the artifact is encrypted with: the model's role gets kms:Decrypt on it.
+    artifact_key_arn: Annotated[
+        str | None, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+    ] = None
     environment: dict[str, str] = Field(default_factory=dict)
     network_isolation: bool = False
     vpc: bool = False

@@ -18,8 +18,15 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge, acknowledge_wildcards
 from sagemaker_platform.constructs.lifecycle_config import APP_TYPES, AnyLifecycleConfig
+from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.rules import hidden_app_type, studio_instance_type
+
+STUDIO_WILDCARD_REASON = (
+    "Spaces and apps get names chosen by users at run time: statements name this domain's spaces and apps with a "
+    "wildcard, and the guide's ownership conditions decide whose they are."
+)
 
 DOMAIN_NAME_MAX = 63
 MAX_SECURITY_GROUPS = 5
@@ -265,6 +272,10 @@ class StudioDomain(Construct, IStudioDomain):
         self.security_group_id_for_domain_boundary = self.resource.attr_security_group_id_for_domain_boundary
         self.single_sign_on_application_arn = self.resource.attr_single_sign_on_application_arn
         self.vpc_id = vpc_id
+        self._studio_access: dict[str, iam.Policy] = {}
+        for role in {default_execution_role.node.addr: default_execution_role,
+                     self.space_execution_role.node.addr: self.space_execution_role}.values():
+            self.grant_studio_access(role)
 
     @staticmethod
     def from_domain_attributes(
@@ -273,13 +284,41 @@ class StudioDomain(Construct, IStudioDomain):
         """A domain defined elsewhere (another stack, another app), by id: no lookup."""
         return ImportedStudioDomain(scope, construct_id, domain_id=domain_id, domain_arn=domain_arn)
 
-    def grant_presigned_url(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` open Studio for any profile of this domain (IAM auth mode)."""
-        stack = cdk.Stack.of(self)
+    def grant_presigned_url(
+        self, grantee: iam.IGrantable, *, user_profile_name: str = "${aws:username}"
+    ) -> iam.Grant:
+        """Let ``grantee`` (a person's identity outside Studio) open Studio as one profile of this domain.
+
+        :param user_profile_name: the profile; the default maps an IAM user to the profile of the same name. Pass
+            ``"*"`` only for administrators. Execution roles never get this action.
+        """
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:CreatePresignedDomainUrl"],
             resource_arns=[
-                stack.format_arn(service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/*")
+                cdk.Stack.of(self).format_arn(
+                    service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/{user_profile_name}"
+                )
             ],
         )
+
+    def grant_studio_access(self, role: iam.IRole) -> iam.Policy:
+        """Give an execution role the Studio statements of this domain (own profile, own spaces, shared spaces).
+
+        They are a separate policy that depends on the domain, because the domain itself needs its default role
+        first; the role's guardrail denies (see :class:`~sagemaker_platform.constructs.roles.ExecutionRole`) keep
+        users apart whatever else it is given.
+        """
+        existing = self._studio_access.get(role.node.addr)
+        if existing is not None:
+            return existing
+        policy = iam.Policy(
+            self,
+            f"StudioAccess{len(self._studio_access)}",
+            statements=studio_access_statements(self, self.domain_id),
+            roles=[role],
+        )
+        acknowledge_wildcards(policy, STUDIO_WILDCARD_REASON)
+        acknowledge(policy, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        self._studio_access[role.node.addr] = policy
+        return policy

@@ -550,8 +550,11 @@ class ModelEndpoint(Construct):
                 for topic in (a.success_topic, a.error_topic):
                     if topic is not None:
                         topic.grant_publish(role)
-            if key is not None and (props.data_capture is not None or props.async_inference is not None):
+            if key is not None:
+                # The config names the key (volumes, the serverless image copy, capture, async output): SageMaker
+                # uses it as the model's role and creates grants on it.
                 key.grant_encrypt_decrypt(role)
+                key.grant(role, "kms:DescribeKey", "kms:CreateGrant")
             if props.deployment is not None and props.deployment.rollback_alarms:
                 role.add_to_principal_policy(iam.PolicyStatement(
                     sid="GuardrailAlarms", actions=["cloudwatch:DescribeAlarms"], resources=["*"]))

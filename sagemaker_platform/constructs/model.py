@@ -276,6 +276,8 @@ class Model(Construct):
         group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/Endpoints/*"
         self._add("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                            "logs:DescribeLogStreams"], [group])
+        # The guide's model-role permissions include metrics (PutMetricData has no resource-level permissions).
+        self._add("Metrics", ["cloudwatch:PutMetricData"], ["*"])
 
     def _grant_vpc(self) -> None:
         self._add("VpcNetworkInterfaces", [
