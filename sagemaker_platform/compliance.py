@@ -15,7 +15,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 INLINE_POLICY_IDS = (
     "HIPAA.Security-IAMNoInlinePolicy",
@@ -54,9 +54,13 @@ def _platform_rules(app: cdk.App) -> list[Any]:
 def acknowledge(construct: IConstruct, rule_ids: str | Iterable[str], reason: str) -> None:
     """Accept findings on one construct (and its children) with the reason shown in the report."""
     ids = [rule_ids] if isinstance(rule_ids, str) else list(rule_ids)
+    if not ids:
+        return
+    # One call for all ids, and the node fetched once: every jsii round trip counts on a thousand users.
+    cdk.Validations.of(construct).acknowledge(*(cdk.Acknowledgment(id=rule_id, reason=reason) for rule_id in ids))
+    node = construct.node
     for rule_id in ids:
-        cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
-        construct.node.add_metadata(ACK_METADATA, {"rule": rule_id, "reason": reason})
+        node.add_metadata(ACK_METADATA, {"rule": rule_id, "reason": reason})
 
 
 ACK_METADATA = "sagemaker-platform:acknowledgement"
@@ -107,20 +111,29 @@ def _wildcard_finding_ids(document: Any) -> list[str]:
     return sorted(set(ids))
 
 
-@jsii.implements(cdk.IAspect)
+@jsii.implements(IValidation)
 class _WildcardAcknowledger:
-    def __init__(self, reason: str) -> None:
+    """Acknowledges the wildcard findings of the policies under ``scope`` once their documents are final.
+
+    A node validation runs once per scope, after every aspect (CDK splits large role policies into managed
+    policies in an aspect), where an aspect would call back into Python for every construct of the subtree.
+    """
+
+    def __init__(self, scope: IConstruct, reason: str) -> None:
+        self.scope = scope
         self.reason = reason
 
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, (iam.CfnPolicy, iam.CfnManagedPolicy)):  # CDK moves overflow into managed policies
-            document = cdk.Stack.of(node).resolve(node.policy_document)
-            ids = _wildcard_finding_ids(document)
-            if ids:
-                acknowledge(node, ids, self.reason)
+    def validate(self) -> list[str]:
+        for node in self.scope.node.find_all():
+            if isinstance(node, (iam.CfnPolicy, iam.CfnManagedPolicy)):  # CDK moves overflow into managed policies
+                document = cdk.Stack.of(node).resolve(node.policy_document)
+                ids = _wildcard_finding_ids(document)
+                if ids:
+                    acknowledge(node, ids, self.reason)
+        return []
 
 
 def acknowledge_wildcards(construct: IConstruct, reason: str) -> None:
     """Accept every IAM wildcard finding (AwsSolutions-IAM5, which is granular per action and resource) of the
     policies under ``construct``, computed from the final policy documents at synth."""
-    cdk.Aspects.of(construct).add(_WildcardAcknowledger(reason))
+    construct.node.add_validation(_WildcardAcknowledger(construct, reason))
