@@ -185,7 +185,9 @@ def test_codecommit_source(tmp_path: Path) -> None:
 
 
 def _pipeline_file(tmp_path: Path, env_platform: dict[str, Any], **env_fields: Any) -> Path:
-    (tmp_path / "env.yaml").write_text(yaml.safe_dump({"platform": {"name": "mlp", **env_platform}}))
+    zones = {"availability_zones": ["eu-west-1a", "eu-west-1b"]}  # a concrete environment names its zones
+    (tmp_path / "env.yaml").write_text(
+        yaml.safe_dump({"platform": {"name": "mlp", "region": "eu-west-1", **env_platform}, "network": zones}))
     env = {"name": "dev", "account": "111111111111", "region": "eu-west-1", "config": "env.yaml", **env_fields}
     file = tmp_path / "pipeline.yaml"
     file.write_text(yaml.safe_dump({
