@@ -34,7 +34,7 @@ class UsersStack(cdk.Stack):
         )
         role_arns = {
             persona: ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "roles", persona))
-            for persona in {u.persona for u in users}
+            for persona in dict.fromkeys(u.persona for u in users)  # first-seen order: a set's varies per run
         }
         lccs: dict[str, ImportedLifecycleConfig] = {}
         for lc in config.domain.lifecycle_configs:
