@@ -85,7 +85,10 @@ def main(
             except Exception as exc:  # a bug, not bad input: still one line, but exit 1
                 line = " ".join(f"{type(exc).__name__}: {exc}".split())
                 return _fail(err, f"internal error while synthesizing {source}: {line}", EXIT_INTERNAL)
-        _publish(staging, final)
+        try:
+            _publish(staging, final)
+        except OSError as exc:
+            return _fail(err, f"error: cannot write the cloud assembly to {final}: {exc.strerror}", EXIT_INTERNAL)
         held.replay()
         return 0
     finally:
