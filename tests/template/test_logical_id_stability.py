@@ -1,8 +1,9 @@
 """Upgrading from 0.1 replaces no stateful resource: every key, alias, bucket, bucket policy, role, log group,
-topic, VPC, domain, profile, space, package group and model card keeps the logical id 0.1 gave it.
+topic, VPC, domain, profile, space, package group, model card and custom resource keeps the logical id 0.1 gave it.
 
 A changed logical id makes CloudFormation create a new resource and delete the old one: a new key (and a replaced
-domain, whose KmsKeyId is create-only), an emptied bucket policy, a role that user profiles still point at.
+domain, whose KmsKeyId is create-only), an emptied bucket policy, a role that user profiles still point at, and a
+custom resource whose Delete runs: a teardown that stops every user's apps, a cleanup that deletes the domain.
 ``data/stateful_logical_ids_0.1.json`` was synthesized from release 0.1 with the same configs.
 """
 
