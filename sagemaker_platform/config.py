@@ -385,7 +385,7 @@ class ModelSection(_Section):
     artifact_bucket: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = None
     # The customer-managed key the artifact is encrypted with: the model's role gets kms:Decrypt on it.
     artifact_key_arn: Annotated[
-        str | None, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+        str | None, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$")
     ] = None
     environment: dict[str, str] = Field(default_factory=dict)
     network_isolation: bool = False

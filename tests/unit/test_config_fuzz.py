@@ -152,7 +152,7 @@ def check_outcome(config: Path, outdir: Path, code: int, stderr: str) -> str:
 
 
 @settings(
-    max_examples=120,
+    max_examples=150,
     deadline=None,
     derandomize=True,  # the same cases on every run: a failure here is a regression, not luck
     database=None,
