@@ -57,9 +57,14 @@ def main(
     environment). Failures print one line to ``stderr`` (default: the process's).
     """
     err = stderr or sys.stderr
-    final = Path(outdir or os.environ.get("CDK_OUTDIR") or tempfile.mkdtemp(prefix="cdk.out."))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging-", dir=final.parent))
+    target = outdir or os.environ.get("CDK_OUTDIR")
+    final = Path(target) if target else None  # None: like cdk.App, a new temporary folder (the staging one)
+    if final is not None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(
+        prefix=f".{final.name}.staging-" if final else "cdk.out.", dir=final.parent if final else None
+    ))
+    published = False
     source = config_path or DEFAULT_CONFIG
     origins: list[_Origin] = []
     try:
@@ -86,13 +91,16 @@ def main(
                 line = " ".join(f"{type(exc).__name__}: {exc}".split())
                 return _fail(err, f"internal error while synthesizing {source}: {line}", EXIT_INTERNAL)
         try:
-            _publish(staging, final)
+            if final is not None:
+                _publish(staging, final)
         except OSError as exc:
             return _fail(err, f"error: cannot write the cloud assembly to {final}: {exc.strerror}", EXIT_INTERNAL)
+        published = True
         held.replay()
         return 0
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if final is not None or not published:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _cli_context() -> dict[str, Any]:
