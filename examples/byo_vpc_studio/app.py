@@ -7,17 +7,15 @@ and the VPC endpoints Studio needs. Replace the ids, account and region with you
 """
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 
 from sagemaker_platform.compliance import apply_compliance
 from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
-from sagemaker_platform.constructs.domain import StudioDomain
+from sagemaker_platform.constructs.domain import StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import LifecycleConfig, builtin_script
 from sagemaker_platform.constructs.network import ExistingSubnet, StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
-from sagemaker_platform.constructs.space import PrivateSpace, SharedSpace
-from sagemaker_platform.constructs.teardown import StudioTeardown
-from sagemaker_platform.constructs.user_profile import UserProfile
 
 app = cdk.App()
 stack = cdk.Stack(app, "byo-vpc-studio", env=cdk.Environment(account="111111111111", region="eu-west-1"))
@@ -33,9 +31,8 @@ network = StudioNetwork(
 )
 key = PlatformKey(stack, "Key", alias="byo-vpc-studio/studio", description="Studio EFS/EBS, bucket and logs")
 access_logs = AccessLogBucket(stack, "AccessLogs")
-bucket = StudioBucket(stack, "Bucket", encryption_key=key.key, access_log_bucket=access_logs.bucket)
-scientist = ExecutionRole(stack, "DataScientist", persona="data_scientist", buckets=[bucket.bucket],
-                          encryption_key=key.key)
+bucket = StudioBucket(stack, "Bucket", encryption_key=key, access_log_bucket=access_logs)
+scientist = ExecutionRole(stack, "DataScientist", persona="data_scientist", buckets=[bucket], encryption_key=key)
 git_identity = LifecycleConfig(stack, "GitIdentity", name="git-identity", app_type="JupyterLab",
                                script_path=builtin_script("git-identity"))
 
@@ -43,22 +40,22 @@ domain = StudioDomain(
     stack,
     "Domain",
     domain_name="byo-vpc-studio",
-    vpc_id=network.vpc.vpc_id,
-    subnet_ids=network.subnet_ids,
-    security_group_ids=[network.studio_security_group.security_group_id],
-    default_execution_role=scientist.role,
-    kms_key=key.key,
+    vpc=network.vpc,
+    vpc_subnets=ec2.SubnetSelection(subnets=network.subnets),
+    security_groups=[network.studio_security_group],
+    default_execution_role=scientist,
+    encryption_key=key,
     lifecycle_configs=[git_identity],
     default_lifecycle_configs={"JupyterLab": git_identity},
-    sharing_bucket=bucket.bucket,
+    sharing_bucket=bucket,
+    # The domain deletes users' apps before CloudFormation deletes profiles, spaces and itself.
+    teardown=TeardownOptions(encryption_key=key),
 )
 domain.node.add_dependency(*network.endpoint_dependables())
 
-ana = UserProfile(stack, "Ana", domain=domain, user_profile_name="ana", execution_role=scientist.role)
-lab = PrivateSpace(stack, "AnaLab", domain=domain, owner=ana, space_name="ana-lab")
-team = SharedSpace(stack, "TeamLab", domain=domain, space_name="team-lab", ebs_gb=20)
-# Deletes the apps (and UI-created spaces) that would otherwise block deleting the profile, spaces and domain.
-StudioTeardown(stack, "Teardown", domain=domain, user_profiles=[ana], spaces=[lab, team], log_key=key.key)
+ana = domain.add_user_profile("Ana", user_profile_name="ana", execution_role=scientist)
+ana.add_private_space("AnaLab", space_name="ana-lab")
+domain.add_shared_space("TeamLab", space_name="team-lab", ebs_gb=20)
 
 apply_compliance(app)
 app.synth()

@@ -26,7 +26,6 @@ from sagemaker_platform.compliance import (
     acknowledge,
     acknowledge_wildcards,
 )
-from sagemaker_platform.constructs.domain import IStudioDomain
 from sagemaker_platform.constructs.handler_provider import (
     ALARM_PERIOD,
     HANDLER_TIMEOUT,
@@ -36,6 +35,7 @@ from sagemaker_platform.constructs.handler_provider import (
     HandlerProvider,
     failure_alarm,
 )
+from sagemaker_platform.constructs.interfaces import IStudioDomain
 
 
 class CanvasSettings(Construct):

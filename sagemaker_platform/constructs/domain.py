@@ -1,27 +1,41 @@
-"""The SageMaker Studio domain with the platform's secure defaults.
+"""The SageMaker Studio domain with the platform's secure defaults, and the lifecycle of what lives in it.
 
 VpcOnly networking, a customer-managed key, new Studio as the default experience, built-in idle shutdown for
 JupyterLab and Code Editor, Docker off, the user's name as source identity, tag propagation, notebook sharing into
 a platform bucket, and lifecycle configs whose defaults are always also in their ARN lists.
+
+The domain owns its lifecycle: profiles and spaces built on it (with :meth:`StudioDomainBase.add_user_profile`,
+:meth:`StudioDomainBase.add_shared_space`, ``profile.add_private_space`` or their constructors) are guarded by one
+teardown per stack, and an owned domain is deleted by a cleanup that knows its VPC and home file system, so
+``cdk destroy`` needs no manual wiring. A hand-made profile or space the domain does not guard gets a warning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
-from constructs import Construct
+from constructs import Construct, IConstruct, IValidation
 
 from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge, acknowledge_wildcards
-from sagemaker_platform.constructs.lifecycle_config import APP_TYPES, AnyLifecycleConfig
+from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
+from sagemaker_platform.constructs.space import SharedSpace, StudioSpace
+from sagemaker_platform.constructs.studio_settings import IdleShutdown, app_settings
+from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
+from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.constructs.user_profile import UserProfile
 from sagemaker_platform.rules import hidden_app_type, studio_instance_type
+
+__all__ = ["IdleShutdown", "ImportedStudioDomain", "StudioDomain", "StudioDomainBase", "TeardownOptions"]
 
 STUDIO_WILDCARD_REASON = (
     "Spaces and apps get names chosen by users at run time: statements name this domain's spaces and apps with a "
@@ -33,108 +47,201 @@ MAX_SECURITY_GROUPS = 5
 
 
 @dataclass(frozen=True)
-class IdleShutdown:
-    """Built-in idle shutdown (AppLifecycleManagement.IdleSettings); each value 60-525,600 minutes."""
+class TeardownOptions:
+    """How ``cdk destroy`` (and removing a profile or space) deals with what users created in the domain.
 
-    idle_timeout_minutes: int = 120
-    min_idle_timeout_minutes: int = 60
-    max_idle_timeout_minutes: int = 480
-
-    def validate(self, owner: str) -> None:
-        for field in ("idle_timeout_minutes", "min_idle_timeout_minutes", "max_idle_timeout_minutes"):
-            value = getattr(self, field)
-            if not 60 <= value <= 525600:
-                raise ValueError(f"{owner} idle_shutdown.{field}: must be 60-525600 minutes (got {value})")
-        if not self.min_idle_timeout_minutes <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes:
-            raise ValueError(
-                f"{owner} idle_shutdown.idle_timeout_minutes: must lie between min and max "
-                f"(got {self.idle_timeout_minutes}, min {self.min_idle_timeout_minutes}, "
-                f"max {self.max_idle_timeout_minutes})"
-            )
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "idleSettings": {
-                "lifecycleManagement": "ENABLED",
-                "idleTimeoutInMinutes": self.idle_timeout_minutes,
-                "minIdleTimeoutInMinutes": self.min_idle_timeout_minutes,
-                "maxIdleTimeoutInMinutes": self.max_idle_timeout_minutes,
-            }
-        }
-
-
-def lifecycle_settings(
-    owner: str,
-    lifecycle_configs: Sequence[AnyLifecycleConfig],
-    defaults: Mapping[str, AnyLifecycleConfig],
-) -> dict[str, dict[str, Any]]:
-    """Per app type: ``{"lifecycleConfigArns": [...], "defaultResourceSpec": {...}}``.
-
-    A default must also be in its list (the API rejects it otherwise), so it is added if missing.
+    :param delete_private_space_data: delete private spaces' EBS data; off, removing one fails with their names.
+    :param home_efs: ``retain`` (default) or ``delete`` the domain's home EFS when the domain goes.
+    :param timeout: how long a teardown may wait for apps to stop (10-120 minutes).
+    :param encryption_key: encrypts the teardown handlers' logs.
     """
-    out: dict[str, dict[str, Any]] = {}
-    for app_type, lcc in defaults.items():
-        if app_type not in APP_TYPES:
-            raise ValueError(f"{owner} default_lifecycle_configs: unknown app type (got {app_type!r})")
-        if lcc.app_type != app_type:
-            raise ValueError(
-                f"{owner} default_lifecycle_configs[{app_type}]: lifecycle config {lcc.logical_name!r} is for "
-                f"{lcc.app_type} apps (got {lcc.app_type!r})"
-            )
-    for lcc in [*lifecycle_configs, *defaults.values()]:
-        entry = out.setdefault(lcc.app_type, {"lifecycleConfigArns": []})
-        if lcc.arn not in entry["lifecycleConfigArns"]:
-            entry["lifecycleConfigArns"].append(lcc.arn)
-    for app_type, lcc in defaults.items():
-        out[app_type]["defaultResourceSpec"] = {"lifecycleConfigArn": lcc.arn}
-    return out
+
+    delete_private_space_data: bool = False
+    home_efs: str = "retain"
+    timeout: cdk.Duration = field(default_factory=lambda: cdk.Duration.minutes(60))
+    encryption_key: kms.IKey | None = None
 
 
-_APP_SETTINGS_KEY = {
-    "JupyterLab": "jupyterLabAppSettings",
-    "CodeEditor": "codeEditorAppSettings",
-    "JupyterServer": "jupyterServerAppSettings",
-    "KernelGateway": "kernelGatewayAppSettings",
-}
+_DEFAULT_IDLE_SHUTDOWN = IdleShutdown()
+_GUARDED: set[int] = set()  # ids of the profile and space resources a domain guards, for the unguarded check
 
 
-def app_settings(
-    owner: str,
-    lifecycle_configs: Sequence[AnyLifecycleConfig],
-    defaults: Mapping[str, AnyLifecycleConfig],
-    idle_shutdown: IdleShutdown | None,
-) -> dict[str, Any]:
-    """The four ``*AppSettings`` blocks of UserSettings, with idle shutdown on JupyterLab and Code Editor."""
-    settings: dict[str, Any] = {}
-    for app_type, block in lifecycle_settings(owner, lifecycle_configs, defaults).items():
-        settings[_APP_SETTINGS_KEY[app_type]] = dict(block)
-    if idle_shutdown is not None:
-        for app_type in ("JupyterLab", "CodeEditor"):
-            key = _APP_SETTINGS_KEY[app_type]
-            settings.setdefault(key, {})["appLifecycleManagement"] = idle_shutdown.settings()
-    return settings
+@jsii.implements(IValidation)
+class _UnguardedCheck:
+    """Warns, at synth, about profiles and spaces in a stack that no teardown guards (``cdk destroy`` would fail
+    on their apps). Reads the tree once per stack, on the Python side."""
+
+    def __init__(self, stack: cdk.Stack) -> None:
+        self._stack = stack
+
+    def validate(self) -> list[str]:
+        for node in self._stack.node.find_all():
+            if isinstance(node, (sagemaker.CfnUserProfile, sagemaker.CfnSpace)) and id(node) not in _GUARDED:
+                cdk.Annotations.of(node).add_warning_v2(
+                    "sagemaker-platform:unguarded",
+                    f"{node.node.path} is not guarded by a Studio teardown: cdk destroy fails while it has apps. "
+                    "Create it with domain.add_user_profile / add_shared_space / profile.add_private_space (or the "
+                    "UserProfile / PrivateSpace / SharedSpace constructs).",
+                )
+        return []
 
 
-class IStudioDomain:
-    """What other constructs need of a domain: its id and ARN (a real or an imported domain)."""
+class StudioDomainBase(cdk.Resource):
+    """What an owned and an imported domain share: grants, and the profiles and spaces built on it.
+
+    Subclasses set ``domain_id`` and ``domain_arn``.
+    """
 
     domain_id: str
     domain_arn: str
 
-
-class ImportedStudioDomain(Construct, IStudioDomain):
-    def __init__(self, scope: Construct, construct_id: str, *, domain_id: str, domain_arn: str | None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, teardown: TeardownOptions | None) -> None:
         super().__init__(scope, construct_id)
+        self.teardown_options = teardown
+        self._studio_access: dict[str, iam.Policy] = {}
+        self._teardowns: dict[str, StudioTeardown] = {}
+        self._checked_stacks: set[str] = set()
+        self.cleanup: DomainCleanup | None = None
+
+    # ------------------------------------------------------------------------------------------------ members
+    def add_user_profile(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> UserProfile:
+        """A user profile on this domain, in ``scope`` (default: the domain's stack); see :class:`UserProfile`
+        for the props. It is guarded by the teardown of its stack."""
+        return UserProfile(scope or cdk.Stack.of(self), construct_id, domain=self, **props)
+
+    def add_shared_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> SharedSpace:
+        """A space every user of the domain can open; see :class:`SharedSpace` for the props."""
+        return SharedSpace(scope or cdk.Stack.of(self), construct_id, domain=self, **props)
+
+    def teardown_for(self, scope: Construct, construct_id: str = "StudioTeardown") -> StudioTeardown | None:
+        """The teardown that guards this domain's profiles and spaces in ``scope``'s stack (created on first use,
+        with ``construct_id``); None when the domain was made without teardown options."""
+        stack = cdk.Stack.of(scope)
+        self._check_unguarded(stack)
+        if self.teardown_options is None:
+            return None
+        key = stack.node.addr
+        if key not in self._teardowns:
+            options = self.teardown_options
+            self._teardowns[key] = StudioTeardown(
+                stack,
+                construct_id,
+                domain=self,
+                delete_private_space_data=options.delete_private_space_data,
+                timeout=options.timeout,
+                log_key=options.encryption_key,
+            )
+        return self._teardowns[key]
+
+    def register_member(self, member: IConstruct) -> None:
+        """Guard a profile or space built on this domain: its stack's teardown depends on it (deleted first),
+        and a member in the domain's own stack is deleted before the domain's cleanup runs."""
+        if not isinstance(member, (UserProfile, StudioSpace)):
+            raise TypeError(f"register_member: a UserProfile or a space (got {type(member).__name__})")
+        _GUARDED.add(id(member.resource))
+        teardown = self.teardown_for(member)
+        if teardown is not None:
+            teardown.guard(member)
+        if self.cleanup is not None and cdk.Stack.of(member) is cdk.Stack.of(self):
+            self.cleanup.guard(member)
+
+    def _check_unguarded(self, stack: cdk.Stack) -> None:
+        if stack.node.addr not in self._checked_stacks:
+            self._checked_stacks.add(stack.node.addr)
+            stack.node.add_validation(_UnguardedCheck(stack))
+
+    # ------------------------------------------------------------------------------------------------- grants
+    def grant_presigned_url(
+        self, grantee: iam.IGrantable, *, user_profile_name: str = "${aws:username}"
+    ) -> iam.Grant:
+        """Let ``grantee`` (a person's identity outside Studio) open Studio as one profile of this domain.
+
+        :param user_profile_name: the profile; the default maps an IAM user to the profile of the same name. Pass
+            ``"*"`` only for administrators. Execution roles never get this action.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:CreatePresignedDomainUrl"],
+            resource_arns=[
+                cdk.Stack.of(self).format_arn(
+                    service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/{user_profile_name}"
+                )
+            ],
+        )
+
+    def grant_studio_access(self, role: iam.IRole) -> iam.Policy:
+        """Give an execution role the Studio statements of this domain (own profile, own spaces, shared spaces).
+
+        They are a separate policy that depends on the domain, because the domain itself needs its default role
+        first; the role's guardrail denies (see :class:`~sagemaker_platform.constructs.roles.ExecutionRole`) keep
+        users apart whatever else it is given.
+        """
+        existing = self._studio_access.get(role.node.addr)
+        if existing is not None:
+            return existing
+        policy = iam.Policy(
+            self,
+            f"StudioAccess{len(self._studio_access)}",
+            statements=studio_access_statements(self, self.domain_id),
+            roles=[role],
+        )
+        acknowledge_wildcards(policy, STUDIO_WILDCARD_REASON)
+        acknowledge(policy, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        self._studio_access[role.node.addr] = policy
+        return policy
+
+
+class ImportedStudioDomain(StudioDomainBase):
+    """A domain defined elsewhere, by id: the same grants and member guarding as an owned one."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain_id: str,
+        domain_arn: str | None = None,
+        teardown: TeardownOptions | None = TeardownOptions(),
+    ) -> None:
+        super().__init__(scope, construct_id, teardown=teardown)
         self.domain_id = domain_id
         self.domain_arn = domain_arn or cdk.Stack.of(self).format_arn(
             service="sagemaker", resource="domain", resource_name=domain_id
         )
 
 
-class StudioDomain(Construct, IStudioDomain):
+class StudioDomain(StudioDomainBase):
     """A Studio domain. Attributes: ``domain_id``, ``domain_arn``, ``domain_name``, ``url``,
     ``home_efs_file_system_id``, ``security_group_id_for_domain_boundary``, ``single_sign_on_application_arn``,
-    ``default_execution_role``, ``resource`` (the CfnDomain)."""
+    ``default_execution_role``, ``vpc``, ``cleanup``; the CfnDomain is ``node.default_child`` (also ``resource``).
+
+    :param domain_name: 1-63 letters, digits and dashes.
+    :param vpc: the VPC the domain's apps run in.
+    :param vpc_subnets: which of its subnets (default: the private subnets, else the isolated ones).
+    :param security_groups: the groups of the apps' network interfaces (required for VpcOnly; at most 5).
+    :param default_execution_role: the role profiles without their own role use; it gets the domain's Studio
+        statements (:meth:`grant_studio_access`).
+    :param encryption_key: encrypts the home EFS, space volumes and shared notebook output.
+    :param auth_mode: IAM or SSO (IAM Identity Center).
+    :param app_network_access_type: VpcOnly (default) or PublicInternetOnly.
+    :param space_execution_role: the role of shared spaces (default: the default execution role).
+    :param new_studio: new Studio (default) or Studio Classic as the landing experience.
+    :param idle_shutdown: built-in idle shutdown for JupyterLab and Code Editor; None turns it off.
+    :param lifecycle_configs: lifecycle configs users may pick.
+    :param default_lifecycle_configs: the default per app type (also added to the list).
+    :param default_ebs_gb: a new space's volume size.
+    :param max_ebs_gb: the largest volume a user may ask for.
+    :param hidden_app_types: app types the Studio UI hides.
+    :param hidden_instance_types: instance types the Studio UI hides.
+    :param docker_access: Docker in spaces (VpcOnly domains only).
+    :param vpc_only_trusted_accounts: accounts whose ECR images Docker may pull.
+    :param sharing_bucket: where shared notebook output goes (encrypted with ``encryption_key``).
+    :param sharing_prefix: the prefix in ``sharing_bucket``.
+    :param tag_propagation: tag resources users create with the domain's tags.
+    :param teardown: how ``cdk destroy`` deals with users' apps, spaces and the home EFS; None: no teardown and no
+        cleanup (then deleting the stack fails while users have apps).
+    :param removal_policy: what happens to the domain when it leaves the stack.
+    """
 
     def __init__(
         self,
@@ -142,16 +249,16 @@ class StudioDomain(Construct, IStudioDomain):
         construct_id: str,
         *,
         domain_name: str,
-        vpc_id: str,
-        subnet_ids: Sequence[str],
-        security_group_ids: Sequence[str],
+        vpc: ec2.IVpc,
+        security_groups: Sequence[ec2.ISecurityGroup],
         default_execution_role: iam.IRole,
-        kms_key: kms.IKey,
+        encryption_key: kms.IKey,
+        vpc_subnets: ec2.SubnetSelection | None = None,
         auth_mode: str = "IAM",
         app_network_access_type: str = "VpcOnly",
         space_execution_role: iam.IRole | None = None,
         new_studio: bool = True,
-        idle_shutdown: IdleShutdown | None = IdleShutdown(),
+        idle_shutdown: IdleShutdown | None = _DEFAULT_IDLE_SHUTDOWN,
         lifecycle_configs: Sequence[AnyLifecycleConfig] = (),
         default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
         default_ebs_gb: int = 5,
@@ -163,10 +270,22 @@ class StudioDomain(Construct, IStudioDomain):
         sharing_bucket: s3.IBucket | None = None,
         sharing_prefix: str = "sharing",
         tag_propagation: bool = True,
+        teardown: TeardownOptions | None = TeardownOptions(),
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
-        super().__init__(scope, construct_id)
         owner = "StudioDomain"
+        require(owner, "vpc", vpc, ec2.IVpc)
+        require(owner, "encryption_key", encryption_key, kms.IKey)
+        require(owner, "default_execution_role", default_execution_role, iam.IRole)
+        for i, group in enumerate(security_groups):
+            require(owner, f"security_groups[{i}]", group, ec2.ISecurityGroup)
+        if sharing_bucket is not None:
+            require(owner, "sharing_bucket", sharing_bucket, s3.IBucket)
+        super().__init__(scope, construct_id, teardown=teardown)
+        subnet_ids = vpc.select_subnets(**_subnet_kwargs(vpc_subnets)).subnet_ids
+        security_group_ids = [group.security_group_id for group in security_groups]
+        kms_key = encryption_key
+        vpc_id = vpc.vpc_id
         if not cdk.Token.is_unresolved(domain_name) and not (
             0 < len(domain_name) <= DOMAIN_NAME_MAX
             and domain_name.replace("-", "").isalnum()
@@ -181,12 +300,12 @@ class StudioDomain(Construct, IStudioDomain):
                 f"{app_network_access_type!r})"
             )
         if len(subnet_ids) < 1:
-            raise ValueError(f"{owner} subnet_ids: at least one subnet is required (got {list(subnet_ids)})")
+            raise ValueError(f"{owner} vpc_subnets: selects no subnet of the VPC (got {vpc_subnets!r})")
         if app_network_access_type == "VpcOnly" and not security_group_ids:
-            raise ValueError(f"{owner} security_group_ids: a VpcOnly domain needs security groups (got [])")
+            raise ValueError(f"{owner} security_groups: a VpcOnly domain needs security groups (got [])")
         if len(security_group_ids) > MAX_SECURITY_GROUPS:
             raise ValueError(
-                f"{owner} security_group_ids: at most {MAX_SECURITY_GROUPS} (got {len(security_group_ids)})"
+                f"{owner} security_groups: at most {MAX_SECURITY_GROUPS} (got {len(security_group_ids)})"
             )
         if not 5 <= default_ebs_gb <= max_ebs_gb <= 16384:
             raise ValueError(
@@ -271,54 +390,54 @@ class StudioDomain(Construct, IStudioDomain):
         self.home_efs_file_system_id = self.resource.attr_home_efs_file_system_id
         self.security_group_id_for_domain_boundary = self.resource.attr_security_group_id_for_domain_boundary
         self.single_sign_on_application_arn = self.resource.attr_single_sign_on_application_arn
+        self.vpc = vpc
         self.vpc_id = vpc_id
-        self._studio_access: dict[str, iam.Policy] = {}
         for role in {default_execution_role.node.addr: default_execution_role,
                      self.space_execution_role.node.addr: self.space_execution_role}.values():
             self.grant_studio_access(role)
+        if teardown is not None:
+            stack = cdk.Stack.of(self)
+            # 0.1 built the cleanup at ``<stack>/DomainCleanup``: a new logical id would run the old one's Delete,
+            # which deletes the domain. A second domain in the same stack gets its own id.
+            cleanup_id = "DomainCleanup" if stack.node.try_find_child("DomainCleanup") is None else (
+                f"{construct_id}Cleanup"
+            )
+            self.cleanup = DomainCleanup(
+                stack,
+                cleanup_id,
+                domain=self,
+                vpc_id=vpc_id,
+                home_efs_file_system_id=self.home_efs_file_system_id,
+                home_efs=teardown.home_efs,
+                timeout=teardown.timeout,
+                log_key=teardown.encryption_key,
+            )
+        self._check_unguarded(cdk.Stack.of(self))
 
     @staticmethod
     def from_domain_attributes(
-        scope: Construct, construct_id: str, *, domain_id: str, domain_arn: str | None = None
+        scope: Construct,
+        construct_id: str,
+        *,
+        domain_id: str,
+        domain_arn: str | None = None,
+        teardown: TeardownOptions | None = TeardownOptions(),
     ) -> ImportedStudioDomain:
-        """A domain defined elsewhere (another stack, another app), by id: no lookup."""
-        return ImportedStudioDomain(scope, construct_id, domain_id=domain_id, domain_arn=domain_arn)
+        """A domain defined elsewhere (another stack, another app), by id: no lookup.
 
-    def grant_presigned_url(
-        self, grantee: iam.IGrantable, *, user_profile_name: str = "${aws:username}"
-    ) -> iam.Grant:
-        """Let ``grantee`` (a person's identity outside Studio) open Studio as one profile of this domain.
-
-        :param user_profile_name: the profile; the default maps an IAM user to the profile of the same name. Pass
-            ``"*"`` only for administrators. Execution roles never get this action.
+        :param teardown: how profiles and spaces added in this app are torn down (None: not at all).
         """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:CreatePresignedDomainUrl"],
-            resource_arns=[
-                cdk.Stack.of(self).format_arn(
-                    service="sagemaker", resource="user-profile", resource_name=f"{self.domain_id}/{user_profile_name}"
-                )
-            ],
+        return ImportedStudioDomain(
+            scope, construct_id, domain_id=domain_id, domain_arn=domain_arn, teardown=teardown
         )
 
-    def grant_studio_access(self, role: iam.IRole) -> iam.Policy:
-        """Give an execution role the Studio statements of this domain (own profile, own spaces, shared spaces).
 
-        They are a separate policy that depends on the domain, because the domain itself needs its default role
-        first; the role's guardrail denies (see :class:`~sagemaker_platform.constructs.roles.ExecutionRole`) keep
-        users apart whatever else it is given.
-        """
-        existing = self._studio_access.get(role.node.addr)
-        if existing is not None:
-            return existing
-        policy = iam.Policy(
-            self,
-            f"StudioAccess{len(self._studio_access)}",
-            statements=studio_access_statements(self, self.domain_id),
-            roles=[role],
-        )
-        acknowledge_wildcards(policy, STUDIO_WILDCARD_REASON)
-        acknowledge(policy, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
-        self._studio_access[role.node.addr] = policy
-        return policy
+def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
+    if selection is None:
+        return {}
+    return {
+        key: getattr(selection, key)
+        for key in ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",
+                    "subnet_type")
+        if getattr(selection, key) is not None
+    }

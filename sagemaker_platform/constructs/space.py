@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import aws_cdk as cdk
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from sagemaker_platform.constructs.domain import IStudioDomain
+from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.user_profile import UserProfile
 
@@ -25,7 +26,10 @@ SPACE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$")
 SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
 
 
-class _Space(Construct):
+class StudioSpace(cdk.Resource):
+    """What private and shared spaces share. Attributes: ``space_name``, ``space_arn``, ``app_type``, ``owner``,
+    ``domain``; the CfnSpace is ``node.default_child`` (also ``resource``)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -40,8 +44,9 @@ class _Space(Construct):
         default_lifecycle_config: AnyLifecycleConfig | None,
         display_name: str | None,
     ) -> None:
+        require_domain(kind, domain)
         super().__init__(scope, construct_id)
-        if not SPACE_NAME.match(space_name):
+        if not cdk.Token.is_unresolved(space_name) and not SPACE_NAME.match(space_name):
             raise ValueError(f"{kind} space_name: 1-62 letters, digits and dashes (got {space_name!r})")
         if app_type not in SPACE_APP_TYPES:
             raise ValueError(f"{kind} app_type: must be one of {', '.join(SPACE_APP_TYPES)} (got {app_type!r})")
@@ -79,19 +84,30 @@ class _Space(Construct):
         self.space_arn = self.resource.attr_space_arn
         self.app_type = app_type
         self.owner = owner
+        self.domain = domain
+        domain.register_member(self)
 
 
-class PrivateSpace(_Space):
-    """A space only its owner can open; its EBS volume holds the owner's work."""
+class PrivateSpace(StudioSpace):
+    """A space only its owner can open; its EBS volume holds the owner's work.
+
+    :param owner: the user profile that owns it (its domain is the space's).
+    :param space_name: 1-62 letters, digits and dashes.
+    :param domain: defaults to the owner's domain.
+    :param app_type: JupyterLab or CodeEditor.
+    :param ebs_gb: the volume size (default: the domain's).
+    :param default_lifecycle_config: the lifecycle config the space's apps start with.
+    :param display_name: the name Studio shows.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        domain: IStudioDomain,
         owner: UserProfile,
         space_name: str,
+        domain: IStudioDomain | None = None,
         app_type: str = "JupyterLab",
         ebs_gb: int | None = None,
         default_lifecycle_config: AnyLifecycleConfig | None = None,
@@ -101,7 +117,7 @@ class PrivateSpace(_Space):
             scope,
             construct_id,
             kind="PrivateSpace",
-            domain=domain,
+            domain=domain or owner.domain,
             space_name=space_name,
             app_type=app_type,
             owner=owner,
@@ -111,8 +127,16 @@ class PrivateSpace(_Space):
         )
 
 
-class SharedSpace(_Space):
-    """A space every user of the domain can open; it runs as the domain's default space execution role."""
+class SharedSpace(StudioSpace):
+    """A space every user of the domain can open; it runs as the domain's default space execution role.
+
+    :param domain: the domain (owned or imported).
+    :param space_name: 1-62 letters, digits and dashes.
+    :param app_type: JupyterLab or CodeEditor.
+    :param ebs_gb: the volume size (default: the domain's).
+    :param default_lifecycle_config: the lifecycle config the space's apps start with.
+    :param display_name: the name Studio shows.
+    """
 
     def __init__(
         self,

@@ -9,8 +9,10 @@ domain itself (with the configured home-EFS retention), then the NFS security gr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -21,10 +23,12 @@ from sagemaker_platform.compliance import (
     acknowledge,
     acknowledge_wildcards,
 )
-from sagemaker_platform.constructs.domain import IStudioDomain
 from sagemaker_platform.constructs.handler_provider import HandlerProvider
-from sagemaker_platform.constructs.space import PrivateSpace, SharedSpace
-from sagemaker_platform.constructs.user_profile import UserProfile
+from sagemaker_platform.constructs.interfaces import IStudioDomain
+
+if TYPE_CHECKING:
+    from sagemaker_platform.constructs.space import StudioSpace
+    from sagemaker_platform.constructs.user_profile import UserProfile
 
 _LIST_REASON = "SageMaker List* and EC2/EFS Describe* actions support no resource-level permissions."
 
@@ -33,9 +37,38 @@ def _sagemaker_arn(scope: Construct, resource: str, name: str) -> str:
     return cdk.Stack.of(scope).format_arn(service="sagemaker", resource=resource, resource_name=name)
 
 
+@jsii.implements(cdk.IResolvable)
+class _Names:
+    """The names of the guarded members, read when the template is written (members are added after creation)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._names = names
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    def resolve(self, context: cdk.IResolveContext) -> Any:
+        return list(self._names)
+
+    def to_string(self) -> str:
+        return cdk.Token.as_string(self)
+
+
 class StudioTeardown(Construct):
     """Deletes the apps and user-created spaces of the guarded profiles and spaces before CloudFormation
-    deletes them, on stack deletion and when a profile or space is removed from the stack."""
+    deletes them, on stack deletion and when a profile or space is removed from the stack.
+
+    A domain creates one per stack and guards every profile and space built on it (:meth:`guard`); build one by
+    hand only for resources the domain does not know.
+
+    :param domain: the domain the profiles and spaces belong to.
+    :param user_profiles: profiles to guard now (more with :meth:`guard`).
+    :param spaces: spaces to guard now.
+    :param delete_private_space_data: delete users' private spaces (and their EBS data) with them.
+    :param timeout: how long to wait for apps to stop, 10-120 minutes.
+    :param log_key: encrypts the handler's logs.
+    """
 
     def __init__(
         self,
@@ -44,7 +77,7 @@ class StudioTeardown(Construct):
         *,
         domain: IStudioDomain,
         user_profiles: Sequence[UserProfile] = (),
-        spaces: Sequence[PrivateSpace | SharedSpace] = (),
+        spaces: Sequence[StudioSpace] = (),
         delete_private_space_data: bool = False,
         timeout: cdk.Duration | None = None,
         log_key: kms.IKey | None = None,
@@ -53,42 +86,57 @@ class StudioTeardown(Construct):
         minutes = int((timeout or cdk.Duration.minutes(60)).to_minutes())
         if not 10 <= minutes <= 120:
             raise ValueError(f"StudioTeardown timeout: must be 10-120 minutes (got {minutes})")
-        provider = HandlerProvider.of(
+        self._domain = domain
+        self._provider = HandlerProvider.of(
             self, "studio_teardown", log_key=log_key, total_timeout=cdk.Duration.minutes(minutes + 5)
         )
-        provider.add_to_policy(
+        self._provider.add_to_policy(
             iam.PolicyStatement(actions=["sagemaker:ListApps", "sagemaker:ListSpaces"], resources=["*"]),
             iam.PolicyStatement(
                 actions=["sagemaker:DeleteApp", "sagemaker:DescribeApp"],
                 resources=[_sagemaker_arn(self, "app", f"{domain.domain_id}/*")],
             ),
         )
-        if user_profiles:
-            # Only the spaces that guarded profiles own (created in the UI or by Canvas) are deleted here; the
-            # stack's own spaces are made app-free and left to CloudFormation.
-            provider.add_to_policy(
-                iam.PolicyStatement(
-                    actions=["sagemaker:DeleteSpace", "sagemaker:DescribeSpace"],
-                    resources=[_sagemaker_arn(self, "space", f"{domain.domain_id}/*")],
-                )
-            )
-        acknowledge_wildcards(provider.role, f"{_LIST_REASON} Apps and spaces are scoped to the domain.")
-        acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        acknowledge_wildcards(self._provider.role, f"{_LIST_REASON} Apps and spaces are scoped to the domain.")
+        acknowledge(self._provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        self._profile_names: list[str] = []
+        self._space_names: list[str] = []
+        self._deletes_spaces = False
         self.resource = cdk.CustomResource(
             self,
             "Resource",
-            service_token=provider.service_token,
+            service_token=self._provider.service_token,
             resource_type="Custom::StudioTeardown",
             properties={
                 "DomainId": domain.domain_id,
-                "UserProfileNames": [p.user_profile_name for p in user_profiles],
-                "SpaceNames": [s.space_name for s in spaces],
+                "UserProfileNames": _Names(self._profile_names),
+                "SpaceNames": _Names(self._space_names),
                 "DeletePrivateSpaceData": "true" if delete_private_space_data else "false",
                 "TimeoutMinutes": str(minutes),
             },
         )
-        if user_profiles or spaces:  # one call for all of them: a shard guards hundreds
-            self.resource.node.add_dependency(*user_profiles, *spaces)
+        self.guard(*user_profiles, *spaces)
+
+    def guard(self, *members: UserProfile | StudioSpace) -> None:
+        """Tear ``members`` down before CloudFormation deletes them (the teardown depends on them)."""
+        if not members:
+            return
+        for member in members:
+            if hasattr(member, "user_profile_name"):
+                self._profile_names.append(member.user_profile_name)
+            else:
+                self._space_names.append(member.space_name)
+        if self._profile_names and not self._deletes_spaces:
+            # Only the spaces that guarded profiles own (created in the UI or by Canvas) are deleted here; the
+            # stack's own spaces are made app-free and left to CloudFormation.
+            self._deletes_spaces = True
+            self._provider.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:DeleteSpace", "sagemaker:DescribeSpace"],
+                    resources=[_sagemaker_arn(self, "space", f"{self._domain.domain_id}/*")],
+                )
+            )
+        self.resource.node.add_dependency(*members)
 
 
 class DomainCleanup(Construct):

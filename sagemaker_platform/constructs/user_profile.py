@@ -14,22 +14,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from sagemaker_platform.constructs.domain import IStudioDomain, app_settings
+from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
+from sagemaker_platform.constructs.studio_settings import app_settings
+from sagemaker_platform.constructs.typecheck import require
+
+if TYPE_CHECKING:
+    from sagemaker_platform.constructs.space import PrivateSpace
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
-class UserProfile(Construct):
-    """One Studio user. Settings not given here are inherited from the domain's defaults.
+class UserProfile(cdk.Resource):
+    """One Studio user. Settings not given here are inherited from the domain's defaults. The domain guards the
+    profile with its stack's teardown. Attributes: ``user_profile_name``, ``user_profile_arn``, ``domain``,
+    ``execution_role``; the CfnUserProfile is ``node.default_child`` (also ``resource``).
 
-    Attributes: ``user_profile_name``, ``user_profile_arn``, ``domain``, ``execution_role``, ``resource``.
+    :param domain: the domain (owned or imported).
+    :param user_profile_name: the user's name in Studio (1-63 letters, digits and dashes); never derived.
+    :param execution_role: the persona role the user's apps run as (default: the domain's default role).
+    :param sso_user_name: the IAM Identity Center user name (SSO domains).
+    :param lifecycle_configs: lifecycle configs this user may pick besides the domain's.
+    :param default_lifecycle_configs: this user's default per app type.
+    :param security_groups: up to 2 extra groups for this user's apps.
+    :param tags: tags of the profile.
     """
 
     def __init__(
@@ -40,28 +56,31 @@ class UserProfile(Construct):
         domain: IStudioDomain,
         user_profile_name: str,
         execution_role: iam.IRole | None = None,
-        execution_role_arn: str | None = None,
         sso_user_name: str | None = None,
         lifecycle_configs: Sequence[AnyLifecycleConfig] = (),
         default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
-        security_group_ids: Sequence[str] = (),
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
         tags: Mapping[str, str] | None = None,
     ) -> None:
+        require_domain("UserProfile", domain)
+        if execution_role is not None:
+            require("UserProfile", "execution_role", execution_role, iam.IRole)
+        for i, group in enumerate(security_groups):
+            require("UserProfile", f"security_groups[{i}]", group, ec2.ISecurityGroup)
         super().__init__(scope, construct_id)
-        if not PROFILE_NAME.match(user_profile_name):
+        if not cdk.Token.is_unresolved(user_profile_name) and not PROFILE_NAME.match(user_profile_name):
             raise ValueError(
                 "UserProfile user_profile_name: 1-63 letters, digits and dashes, starting with a letter or digit "
                 f"(got {user_profile_name!r})"
             )
-        if execution_role is not None and execution_role_arn is not None:
-            raise ValueError("UserProfile execution_role: give execution_role or execution_role_arn, not both")
         if sso_user_name is not None and not 0 < len(sso_user_name) <= 128:
             raise ValueError(f"UserProfile sso_user_name: 1-128 characters (got {sso_user_name!r})")
-        if len(security_group_ids) > 2:
+        if len(security_groups) > 2:
             raise ValueError(
-                f"UserProfile security_group_ids: at most 2 in a VpcOnly domain (got {len(security_group_ids)})"
+                f"UserProfile security_groups: at most 2 in a VpcOnly domain (got {len(security_groups)})"
             )
-        role_arn = execution_role.role_arn if execution_role is not None else execution_role_arn
+        security_group_ids = [group.security_group_id for group in security_groups]
+        role_arn = execution_role.role_arn if execution_role is not None else None
         settings: dict[str, Any] = app_settings(
             "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, None
         )
@@ -86,6 +105,14 @@ class UserProfile(Construct):
         self.domain = domain
         self.execution_role = execution_role
         self.user_profile_name = user_profile_name
+        domain.register_member(self)
+
+    def add_private_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> PrivateSpace:
+        """A space only this user can open, in ``scope`` (default: the profile's scope); see
+        :class:`~sagemaker_platform.constructs.space.PrivateSpace` for the props."""
+        from sagemaker_platform.constructs.space import PrivateSpace  # space.py builds on this module
+
+        return PrivateSpace(scope or self.node.scope, construct_id, owner=self, **props)  # type: ignore[arg-type]
 
     @property
     def user_profile_arn(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -13,13 +14,11 @@ from sagemaker_platform.config import LifecycleConfigSection, PlatformConfig
 from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
 from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
-from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain
+from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig, builtin_script
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
-from sagemaker_platform.constructs.space import SharedSpace
-from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
 
 
 def ssm_name(config: PlatformConfig, *parts: str) -> str:
@@ -100,11 +99,11 @@ class StudioStack(cdk.Stack):
             domain_name=config.domain_name,
             auth_mode=d.auth_mode,
             app_network_access_type=d.app_network_access_type,
-            vpc_id=network.vpc.vpc_id,
-            subnet_ids=network.subnet_ids,
-            security_group_ids=[network.studio_security_group.security_group_id],
-            default_execution_role=self.roles["data_scientist"].role,
-            kms_key=self.key.key,
+            vpc=network.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnets=network.subnets),
+            security_groups=[network.studio_security_group],
+            default_execution_role=self.roles["data_scientist"],
+            encryption_key=self.key,
             new_studio=d.default_experience == "studio",
             idle_shutdown=idle_shutdown(config),
             lifecycle_configs=list(self.lifecycle_configs.values()),
@@ -115,26 +114,25 @@ class StudioStack(cdk.Stack):
             hidden_instance_types=d.hidden_instance_types,
             docker_access=d.docker_access,
             vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
-            sharing_bucket=self.bucket.bucket if d.notebook_sharing else None,
+            sharing_bucket=self.bucket if d.notebook_sharing else None,
+            teardown=TeardownOptions(
+                delete_private_space_data=config.teardown.delete_private_space_data,
+                home_efs=config.teardown.home_efs,
+                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
+                encryption_key=self.key,
+            ),
         )
         for role in self.roles.values():
             self.domain.grant_studio_access(role)
-        self.cleanup = DomainCleanup(
-            self,
-            "DomainCleanup",
-            domain=self.domain,
-            vpc_id=network.vpc.vpc_id,
-            home_efs_file_system_id=self.domain.home_efs_file_system_id,
-            home_efs=config.teardown.home_efs,
-            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
-            log_key=self.key.key,
-        )
+        assert self.domain.cleanup is not None  # the domain has teardown options
+        self.cleanup = self.domain.cleanup
 
+        # The domain guards its spaces; 0.1 named this stack's teardown "SpacesTeardown" (keep its logical id).
+        self.teardown = self.domain.teardown_for(self, "SpacesTeardown") if config.spaces else None
         self.shared_spaces = [
-            SharedSpace(
-                self,
+            self.domain.add_shared_space(
                 f"Space-{space.name}",
-                domain=self.domain,
+                scope=self,
                 space_name=space.name,
                 app_type=space.app_type,
                 ebs_gb=space.ebs_gb,
@@ -145,17 +143,6 @@ class StudioStack(cdk.Stack):
             )
             for space in config.spaces
         ]
-        self.cleanup.guard(*self.shared_spaces)
-        if self.shared_spaces:
-            self.teardown = StudioTeardown(
-                self,
-                "SpacesTeardown",
-                domain=self.domain,
-                spaces=self.shared_spaces,
-                delete_private_space_data=config.teardown.delete_private_space_data,
-                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
-                log_key=self.key.key,
-            )
 
         if d.canvas.enabled:
             analyst = self.roles["business_analyst"].role

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from sagemaker_platform.config import PlatformConfig, UserSection
-from sagemaker_platform.constructs.domain import StudioDomain
+from sagemaker_platform.constructs.domain import StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.space import PrivateSpace
-from sagemaker_platform.constructs.teardown import StudioTeardown
 from sagemaker_platform.constructs.user_profile import UserProfile
 from sagemaker_platform.stacks.studio import lcc_script, ssm_name
 
@@ -28,14 +28,31 @@ class UsersStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         domain_id = ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "domain-id"))
-        self.domain = StudioDomain.from_domain_attributes(self, "Domain", domain_id=domain_id)
         key = kms.Key.from_key_arn(
             self, "Key", ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "key-arn"))
         )
-        role_arns = {
-            persona: ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "roles", persona))
+        self.domain = StudioDomain.from_domain_attributes(
+            self,
+            "Domain",
+            domain_id=domain_id,
+            teardown=TeardownOptions(
+                delete_private_space_data=config.teardown.delete_private_space_data,
+                home_efs=config.teardown.home_efs,
+                timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
+                encryption_key=key,
+            ),
+        )
+        roles = {
+            persona: iam.Role.from_role_arn(
+                self,
+                f"Role-{persona}",
+                ssm.StringParameter.value_for_string_parameter(self, ssm_name(config, "roles", persona)),
+                mutable=False,
+            )
             for persona in dict.fromkeys(u.persona for u in users)  # first-seen order: a set's varies per run
         }
+        # The domain guards every profile and space of this shard; 0.1 named the teardown "Teardown".
+        self.teardown = self.domain.teardown_for(self, "Teardown")
         lccs: dict[str, ImportedLifecycleConfig] = {}
         for lc in config.domain.lifecycle_configs:
             lccs[lc.name] = LifecycleConfig.from_script(
@@ -47,12 +64,11 @@ class UsersStack(cdk.Stack):
         self.profiles: list[UserProfile] = []
         self.spaces: list[PrivateSpace] = []
         for user in users:
-            profile = UserProfile(
-                self,
+            profile = self.domain.add_user_profile(
                 f"User-{user.name}",
-                domain=self.domain,
+                scope=self,
                 user_profile_name=user.name,
-                execution_role_arn=role_arns[user.persona],
+                execution_role=roles[user.persona],
                 sso_user_name=user.sso_user_name,
                 lifecycle_configs=[lccs[name] for name in user.lifecycle_configs],
                 tags={"persona": user.persona},
@@ -60,11 +76,9 @@ class UsersStack(cdk.Stack):
             self.profiles.append(profile)
             for space in user.private_spaces:
                 self.spaces.append(
-                    PrivateSpace(
-                        self,
+                    profile.add_private_space(
                         f"Space-{space.name}",
-                        domain=self.domain,
-                        owner=profile,
+                        scope=self,
                         space_name=space.name,
                         app_type=space.app_type,
                         ebs_gb=space.ebs_gb,
@@ -74,13 +88,3 @@ class UsersStack(cdk.Stack):
                         else None,
                     )
                 )
-        self.teardown = StudioTeardown(
-            self,
-            "Teardown",
-            domain=self.domain,
-            user_profiles=self.profiles,
-            spaces=self.spaces,
-            delete_private_space_data=config.teardown.delete_private_space_data,
-            timeout=cdk.Duration.minutes(config.teardown.timeout_minutes),
-            log_key=key,
-        )

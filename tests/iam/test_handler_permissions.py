@@ -331,7 +331,9 @@ def service_side(d: Deployment) -> list[Request]:
     requests: list[Request] = []
     resources = d.account.resources(d.stack)
     role_arn = d.account.attr(d.stack, d.role, "Arn")
-    queues = {d.account.attr(d.stack, lid, "Arn"): lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    queues = {
+        d.account.attr(d.stack, lid, "Arn"): lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"
+    }
     for resource in resources.values():
         props = resource.get("Properties", {})
         if resource["Type"] != "AWS::Lambda::Function" or d.account.resolve(d.stack, props.get("Role")) != role_arn:

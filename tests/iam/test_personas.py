@@ -66,7 +66,9 @@ class World:
 Step = Callable[[World], Request]
 
 
-def _space(w: World, verb: str, name: str, owner: str | None, sharing: str | None, domain: str | None = None) -> Request:
+def _space(
+    w: World, verb: str, name: str, owner: str | None, sharing: str | None, domain: str | None = None
+) -> Request:
     context = w.studio_context()
     if owner is not None:
         context["sagemaker:OwnerUserProfileArn"] = w.profile(owner, domain)
@@ -157,7 +159,8 @@ MATRIX: dict[str, tuple[dict[str, str], list[Step]]] = {
          *_sm("ListCandidatesForAutoMLJob", "automl-job/auto-1"),
          *_sm("CreateTrial", "experiment-trial/t1", "experiment/e1"),
          *_sm("AssociateTrialComponent", "experiment-trial-component/c1", "experiment-trial/t1"),
-         lambda w: Request("ecr:BatchGetImage", f"arn:{w.partition}:ecr:{w.region}:763104351884:repository/pytorch-training",
+         lambda w: Request("ecr:BatchGetImage",
+                           f"arn:{w.partition}:ecr:{w.region}:763104351884:repository/pytorch-training",
                            w.studio_context()),
          lambda w: Request("ecr:BatchGetImage", f"arn:{w.partition}:ecr:{w.region}:{w.account_id}:repository/own",
                            w.studio_context())],

@@ -83,13 +83,16 @@ class Parts:
         return LifecycleConfig(self.stack, f"Lcc-{name}", name=name, app_type=app_type, script=SCRIPT)
 
     def domain(self, **options: Any) -> StudioDomain:
+        vpc = ec2.Vpc.from_vpc_attributes(
+            self.stack, "DomainVpc", vpc_id="vpc-0123456789abcdef0", availability_zones=["eu-west-1a", "eu-west-1b"],
+            isolated_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        )
         props: dict[str, Any] = dict(
             domain_name="d1",
-            vpc_id="vpc-0123456789abcdef0",
-            subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-            security_group_ids=["sg-0123456789abcdef0"],
+            vpc=vpc,
+            security_groups=[ec2.SecurityGroup.from_security_group_id(self.stack, "DomainSg", "sg-0123456789abcdef0")],
             default_execution_role=self.role("DomainRole"),
-            kms_key=self.key("DomainKey"),
+            encryption_key=self.key("DomainKey"),
         )
         props.update(options)
         return StudioDomain(self.stack, "Domain", **props)
@@ -164,20 +167,25 @@ CASES: dict[str, Case] = {
     # UserProfile
     "profile-defaults": lambda p: p.profile(),
     "profile-role": lambda p: p.profile(execution_role=p.role("UserRole")),
-    "profile-role-arn": lambda p: p.profile(execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/ana"),
+    "profile-imported-role": lambda p: p.profile(
+        execution_role=iam.Role.from_role_arn(p.stack, "Imported", f"arn:aws:iam::{ACCOUNT}:role/ana", mutable=False)
+    ),
     "profile-sso": lambda p: p.profile(sso_user_name="ana@example.com"),
     "profile-lifecycle-configs": lambda p: p.profile(
         lifecycle_configs=[p.lcc("u", "CodeEditor")], default_lifecycle_configs={"JupyterLab": p.lcc("ud")}
     ),
-    "profile-security-groups": lambda p: p.profile(security_group_ids=["sg-0123456789abcdef1"]),
+    "profile-security-groups": lambda p: p.profile(
+        security_groups=[ec2.SecurityGroup.from_security_group_id(p.stack, "UserSg", "sg-0123456789abcdef1")]
+    ),
     "profile-tags": lambda p: p.profile(tags={"persona": "data_scientist"}),
     # Spaces
-    "private-space": lambda p: PrivateSpace(p.stack, "S", domain=(d := p.domain()), owner=UserProfile(
-        p.stack, "Owner", domain=d, user_profile_name="owner"), space_name="lab"),
+    "private-space": lambda p: p.domain().add_user_profile("Owner", user_profile_name="owner").add_private_space(
+        "S", space_name="lab"),
     "private-space-options": lambda p: PrivateSpace(
         p.stack, "S", domain=(d := p.domain()), owner=UserProfile(p.stack, "Owner", domain=d, user_profile_name="o"),
         space_name="lab", ebs_gb=50, default_lifecycle_config=p.lcc(), display_name="My lab"),
-    "shared-space": lambda p: SharedSpace(p.stack, "S", domain=p.domain(), space_name="team"),
+    "shared-space": lambda p: p.domain().add_shared_space("S", space_name="team"),
+    "domain-without-teardown": lambda p: p.domain(teardown=None),
     "shared-space-code-editor": lambda p: SharedSpace(
         p.stack, "S", domain=p.domain(), space_name="team", app_type="CodeEditor", ebs_gb=20,
         default_lifecycle_config=p.lcc("ed", "CodeEditor"), display_name="Team editor"),

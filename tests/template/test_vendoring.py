@@ -16,6 +16,7 @@ PACKAGE = ROOT / "sagemaker_platform"
 
 VENDORED_APP = """
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
@@ -23,19 +24,22 @@ from sagemaker_platform.constructs.domain import StudioDomain
 from sagemaker_platform.constructs.endpoint import ModelEndpoint, ModelEndpointProps, ProductionVariant
 from sagemaker_platform.constructs.lifecycle_config import LifecycleConfig
 from sagemaker_platform.constructs.model import Model
-from sagemaker_platform.constructs.user_profile import UserProfile
 
 app = cdk.App()
 stack = cdk.Stack(app, "Vendored", env=cdk.Environment(account="111111111111", region="eu-west-1"))
 key = kms.Key(stack, "Key", enable_key_rotation=True)
 role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
 lcc = LifecycleConfig(stack, "Lcc", name="hello", app_type="JupyterLab", script="#!/bin/bash\\necho hello\\n")
-domain = StudioDomain(
-    stack, "Domain", domain_name="vendored", vpc_id="vpc-0a1b2c3d4e5f60718",
-    subnet_ids=["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"], security_group_ids=["sg-0a1b2c3d4e5f60718"],
-    default_execution_role=role, kms_key=key, lifecycle_configs=[lcc],
+vpc = ec2.Vpc.from_vpc_attributes(
+    stack, "Vpc", vpc_id="vpc-0a1b2c3d4e5f60718", availability_zones=["eu-west-1a", "eu-west-1b"],
+    isolated_subnet_ids=["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
 )
-UserProfile(stack, "User", domain=domain, user_profile_name="ana", execution_role=role)
+domain = StudioDomain(
+    stack, "Domain", domain_name="vendored", vpc=vpc,
+    security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0a1b2c3d4e5f60718")],
+    default_execution_role=role, encryption_key=key, lifecycle_configs=[lcc],
+)
+domain.add_user_profile("User", user_profile_name="ana", execution_role=role)
 model = Model(stack, "Model", name_prefix="demo", image="111111111111.dkr.ecr.eu-west-1.amazonaws.com/demo:1",
               model_data_url="s3://demo-models-111111111111/model.tar.gz")
 ModelEndpoint(stack, "Endpoint", props=ModelEndpointProps(

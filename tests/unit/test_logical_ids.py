@@ -13,8 +13,16 @@ from sagemaker_platform.constructs.roles import ExecutionRole
 
 @pytest.mark.parametrize(
     "path",
-    [("Role-data_scientist", "Role"), ("Key", "Key"), ("A", "Default", "B"), ("Solo",), ("Users", "ana", "Space-x"), ("LogsKey", "Key"),
-     ("StudioBucket", "Bucket", "Policy"), ("Key", "Resource", "Resource")],
+    [
+        ("Role-data_scientist", "Role"),
+        ("Key", "Key"),
+        ("A", "Default", "B"),
+        ("Solo",),
+        ("Users", "ana", "Space-x"),
+        ("LogsKey", "Key"),
+        ("StudioBucket", "Bucket", "Policy"),
+        ("Key", "Resource", "Resource"),
+    ],
 )
 def test_logical_id_of_path_matches_the_cdk(path: tuple[str, ...]) -> None:
     stack = cdk.Stack(cdk.App(), "S")
@@ -31,7 +39,8 @@ def test_execution_role_keeps_its_01_logical_id(stack: cdk.Stack) -> None:
     legacy = cdk.Stack(cdk.App(), "Legacy")
     wrapper = Construct(legacy, "Role-ml_engineer")
     old = iam.Role(wrapper, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    assert stack.resolve(role.node.default_child.logical_id) == legacy.get_logical_id(old.node.default_child)  # type: ignore[union-attr, arg-type]
+    new_id = stack.resolve(role.node.default_child.logical_id)  # type: ignore[union-attr]
+    assert new_id == legacy.get_logical_id(old.node.default_child)  # type: ignore[arg-type]
 
 
 def test_pin_logical_id_needs_a_resource(stack: cdk.Stack) -> None:

@@ -7,18 +7,22 @@ import re
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.assertions import Match, Template
 
+from sagemaker_platform.cdk_context import new_app
 from sagemaker_platform.constructs import cors
 from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
-from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain
+from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.lifecycle_config import MAX_CONTENT, LifecycleConfig, builtin_script
 from sagemaker_platform.constructs.network import ExistingSubnet, StudioNetwork
 from sagemaker_platform.constructs.roles import SHARED_MODEL_ACTIONS, ExecutionRole
 from sagemaker_platform.constructs.space import PrivateSpace, SharedSpace
-from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
+from sagemaker_platform.constructs.teardown import StudioTeardown
 from sagemaker_platform.constructs.user_profile import UserProfile
 
 SCRIPT = "#!/bin/bash\necho hello\n"
@@ -26,13 +30,16 @@ SCRIPT = "#!/bin/bash\necho hello\n"
 
 def _domain(stack: cdk.Stack, **overrides) -> StudioDomain:
     role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-0123456789abcdef0", availability_zones=["eu-west-1a", "eu-west-1b"],
+        isolated_subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    )
     props = dict(
         domain_name="d1",
-        vpc_id="vpc-0123456789abcdef0",
-        subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-        security_group_ids=["sg-0123456789abcdef0"],
+        vpc=vpc,
+        security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0")],
         default_execution_role=role,
-        kms_key=kms.Key(stack, "K"),
+        encryption_key=kms.Key(stack, "K"),
     )
     props.update(overrides)
     return StudioDomain(stack, "Domain", **props)
@@ -120,8 +127,8 @@ def test_domain_sharing_settings_use_platform_bucket_and_key(stack: cdk.Stack) -
         ({"domain_name": "bad_name"}, "domain_name", "'bad_name'"),
         ({"auth_mode": "LDAP"}, "auth_mode", "'LDAP'"),
         ({"app_network_access_type": "Public"}, "app_network_access_type", "'Public'"),
-        ({"subnet_ids": []}, "subnet_ids", "[]"),
-        ({"security_group_ids": []}, "security_group_ids", "[]"),
+        ({"vpc_subnets": ec2.SubnetSelection(subnets=[])}, "vpc_subnets", "subnets=[]"),
+        ({"security_groups": []}, "security_groups", "[]"),
         ({"default_ebs_gb": 200, "max_ebs_gb": 100}, "default_ebs_gb", "200 and 100"),
         ({"docker_access": True, "app_network_access_type": "PublicInternetOnly"}, "docker_access", "True"),
         ({"idle_shutdown": IdleShutdown(30, 60, 120)}, "idle_shutdown.idle_timeout_minutes", "30"),
@@ -247,11 +254,14 @@ def test_user_profile_iam_and_sso(stack: cdk.Stack) -> None:
         ({"user_profile_name": "bad_name"}, r"user_profile_name: .*'bad_name'"),
         ({"user_profile_name": "x" * 64}, r"user_profile_name"),
         ({"user_profile_name": "ok", "sso_user_name": ""}, r"sso_user_name: 1-128"),
-        ({"user_profile_name": "ok", "security_group_ids": ["a", "b", "c"]}, r"security_group_ids: at most 2"),
+        ({"user_profile_name": "ok", "security_groups": 3}, r"security_groups: at most 2 .*\(got 3\)"),
     ],
 )
 def test_user_profile_validation(stack: cdk.Stack, kwargs: dict, message: str) -> None:
     domain = _domain(stack)
+    if "security_groups" in kwargs:
+        groups = [ec2.SecurityGroup.from_security_group_id(stack, f"G{i}", f"sg-0{i}") for i in range(3)]
+        kwargs = {**kwargs, "security_groups": groups[: kwargs["security_groups"]]}
     with pytest.raises(ValueError, match=message):
         UserProfile(stack, "U", domain=domain, **kwargs)
 
@@ -521,20 +531,10 @@ def test_execution_role_rejects_unknown_persona(stack: cdk.Stack) -> None:
 
 # ------------------------------------------------------------------------------------------------- teardown wiring
 def test_teardown_depends_on_what_it_guards_and_cleanup_precedes_domain(stack: cdk.Stack) -> None:
-    domain = _domain(stack)
-    profile = UserProfile(stack, "U", domain=domain, user_profile_name="u1")
-    space = PrivateSpace(stack, "S", domain=domain, owner=profile, space_name="u1-lab")
-    cleanup = DomainCleanup(
-        stack,
-        "Cleanup",
-        domain=domain,
-        vpc_id="vpc-0123456789abcdef0",
-        home_efs_file_system_id=domain.home_efs_file_system_id,
-    )
-    cleanup.guard(profile, space)
-    StudioTeardown(
-        stack, "Teardown", domain=domain, user_profiles=[profile], spaces=[space], delete_private_space_data=True
-    )
+    domain = _domain(stack, teardown=TeardownOptions(delete_private_space_data=True))
+    profile = domain.add_user_profile("U", user_profile_name="u1")
+    space = profile.add_private_space("S", space_name="u1-lab")
+    assert space.domain is domain
     t = Template.from_stack(stack)
     (teardown,) = t.find_resources("Custom::StudioTeardown").values()
     depends = teardown["DependsOn"]
@@ -553,7 +553,49 @@ def test_teardown_depends_on_what_it_guards_and_cleanup_precedes_domain(stack: c
     ]:
         assert cleanup_id in resource["DependsOn"]
     assert cleanup_resource["Properties"]["HomeEfs"] == "retain"
+    assert cleanup_resource["Properties"]["VpcId"] == "vpc-0123456789abcdef0"
     t.resource_count_is("AWS::Lambda::Function", 2 * 2 + 2 * 3)  # handler pairs + framework functions
+
+
+def test_members_in_another_stack_get_that_stacks_teardown() -> None:
+    app = new_app()
+    env = cdk.Environment(account="111111111111", region="eu-west-1")
+    core = cdk.Stack(app, "Core", env=env)
+    users = cdk.Stack(app, "Users", env=env)
+    domain = _domain(core)
+    ana = domain.add_user_profile("Ana", scope=users, user_profile_name="ana")
+    ana.add_private_space("AnaLab", space_name="ana-lab")
+    UserProfile(users, "Bea", domain=domain, user_profile_name="bea")
+    t = Template.from_stack(users)
+    (teardown,) = t.find_resources("Custom::StudioTeardown").values()
+    assert teardown["Properties"]["UserProfileNames"] == ["ana", "bea"]
+    assert teardown["Properties"]["SpaceNames"] == ["ana-lab"]
+    assert set(t.find_resources("AWS::SageMaker::UserProfile")) <= set(teardown["DependsOn"])
+    Template.from_stack(core).resource_count_is("Custom::StudioTeardown", 0)
+
+
+def test_hand_made_profile_is_reported_as_unguarded() -> None:
+    app = new_app()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    domain = _domain(stack)
+    domain.add_user_profile("Guarded", user_profile_name="ana")
+    sagemaker.CfnUserProfile(stack, "HandMade", domain_id=domain.domain_id, user_profile_name="bob")
+    assembly = app.synth()
+    warnings = [
+        (m.id, m.entry.data)
+        for m in assembly.get_stack_artifact(stack.artifact_id).messages
+        if m.entry.type == "aws:cdk:warning"
+    ]
+    unguarded = [(path, text) for path, text in warnings if "not guarded by a Studio teardown" in str(text)]
+    assert [path for path, _ in unguarded] == ["/S/HandMade"], warnings
+
+
+def test_wrong_types_fail_at_the_call_naming_the_parameter(stack: cdk.Stack) -> None:
+    bucket = s3.Bucket(stack, "NotAKey")
+    with pytest.raises(TypeError, match=r"StudioDomain encryption_key: expected IKey \(got Bucket\)"):
+        _domain(stack, encryption_key=bucket)
+    with pytest.raises(TypeError, match=r"UserProfile domain: expected a StudioDomain"):
+        UserProfile(stack, "U", domain="d-123", user_profile_name="ana")  # type: ignore[arg-type]
 
 
 def test_one_provider_per_kind_per_stack(stack: cdk.Stack) -> None:
@@ -575,9 +617,7 @@ def test_teardown_and_cleanup_validation(stack: cdk.Stack) -> None:
     with pytest.raises(ValueError, match=r"timeout: must be 10-120 minutes \(got 5\)"):
         StudioTeardown(stack, "T", domain=domain, timeout=cdk.Duration.minutes(5))
     with pytest.raises(ValueError, match=r"home_efs: must be retain or delete \(got 'keep'\)"):
-        DomainCleanup(
-            stack, "C", domain=domain, vpc_id="vpc-0123456789abcdef0", home_efs_file_system_id="fs-1", home_efs="keep"
-        )
+        _domain(cdk.Stack(new_app(), "Other"), teardown=TeardownOptions(home_efs="keep"))
 
 
 def test_collaboration_switch_controls_shared_model_actions(stack: cdk.Stack) -> None:
