@@ -300,3 +300,23 @@ def test_compliance_failure_names_field_and_file(tmp_path: Path) -> None:
     violation["ruleName"] = "SageMakerPlatform-SM1"
     (tmp_path / "validation-report.json").write_text(json.dumps(report))
     assert _compliance_error(tmp_path, origins).path == "domain.app_network_access_type"
+
+
+def test_zones_from_committed_context(tmp_path: Path) -> None:
+    """An environment without network.availability_zones synthesizes when its zones are committed as context
+    (what `cdk synth` with credentials saves), and fails in one line when they are not."""
+    data = copy.deepcopy(BASES["config/environments/dev.yaml"])
+    del data["network"]["availability_zones"]
+    config = _write(tmp_path, data)
+    key = "availability-zones:account=111111111111:region=eu-west-1"
+    err = io.StringIO()
+    code = main(str(config), outdir=tmp_path / "without", context={**cli_context(), "config": str(config)}, stderr=err)
+    assert code == 2 and f"commit the context key '{key}'" in err.getvalue()
+    outdir = tmp_path / "with"
+    context = {**cli_context(), "config": str(config), key: ["eu-west-1b", "eu-west-1c", "eu-west-1a"]}
+    assert main(str(config), outdir=outdir, context=context, stderr=err) == 0
+    template = json.loads((outdir / "mlp-dev-network.template.json").read_text())
+    subnets = [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::Subnet"]
+    zones = {r["Properties"]["AvailabilityZone"] for r in subnets}
+    assert zones == {"eu-west-1b", "eu-west-1c"}  # max_azs (2) of the committed zones
+    assert "missing" not in json.loads((outdir / "manifest.json").read_text())
