@@ -232,14 +232,16 @@ def _compliance_error(staging: Path, origins: list[_Origin]) -> ConfigError | No
     violation, construct = findings[0]
     rule, where = violation.get("ruleName", "?"), construct.get("constructPath", "?")
     origin = _origin_of(origins, node_path=where)
-    fields = {rule_id: path for path, rule_id, _, _ in OPTION_FINDINGS}
-    field = fields.get(rule) or (origin.section if origin else "compliance.accept")
+    field, value = (origin.section if origin else "compliance.accept"), None
+    for path, rule_id, _, shown in OPTION_FINDINGS:  # an option our own rules flag: name it and its value
+        if rule_id == rule:
+            field, value = path, (shown(origin.config) if origin else None)
     more = f" (and {len(findings) - 1} more findings)" if len(findings) > 1 else ""
     return ConfigError(
         field,
         f"compliance rule {rule} fails on {where}: {violation.get('description', '')}{more}; change the config or "
         f"accept the finding: compliance.accept: [{{rule: {rule}, reason: <why>}}]",
-        None,
+        value,
         origin.source if origin else None,
     )
 

@@ -299,7 +299,8 @@ def test_compliance_failure_names_field_and_file(tmp_path: Path) -> None:
     assert "(and 1 more findings)" in err.message and "compliance.accept" in err.message
     violation["ruleName"] = "SageMakerPlatform-SM1"
     (tmp_path / "validation-report.json").write_text(json.dumps(report))
-    assert _compliance_error(tmp_path, origins).path == "domain.app_network_access_type"
+    err = _compliance_error(tmp_path, origins)
+    assert err is not None and err.path == "domain.app_network_access_type" and err.value == "VpcOnly"
 
 
 def test_zones_from_committed_context(tmp_path: Path) -> None:
