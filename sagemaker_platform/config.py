@@ -71,8 +71,9 @@ OPTION_FINDINGS: tuple[tuple[str, str, Any, Any], ...] = (
     ("domain.app_network_access_type", "SageMakerPlatform-SM1",
      lambda c: c.domain.app_network_access_type != "VpcOnly", lambda c: c.domain.app_network_access_type),
     ("domain.idle_shutdown.enabled", "SageMakerPlatform-SM3",
-     lambda c: not c.domain.idle_shutdown.enabled, lambda c: False),
-    ("domain.docker_access", "SageMakerPlatform-SM4", lambda c: c.domain.docker_access, lambda c: True),
+     lambda c: not c.domain.idle_shutdown.enabled, lambda c: c.domain.idle_shutdown.enabled),
+    ("domain.docker_access", "SageMakerPlatform-SM4",
+     lambda c: c.domain.docker_access, lambda c: c.domain.docker_access),
 )
 
 Persona = Literal["data_scientist", "ml_engineer", "business_analyst"]
