@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sagemaker_platform.compliance import (
@@ -217,11 +218,15 @@ class CanvasIdleShutdown(Construct):
                     self.function,
                     retry_attempts=2,
                     max_event_age=cdk.Duration.hours(1),
-                    dead_letter_queue=self.dead_letter_queue.queue,
+                    # By reference, so the target adds no queue policy of its own: its statement id comes from
+                    # the rule's full construct path, which differs when the stack is built in a pipeline stage.
+                    dead_letter_queue=sqs.Queue.from_queue_arn(
+                        self, "DeadLettersTarget", self.dead_letter_queue.queue.queue_arn
+                    ),
                 )
             ],
         )
-        self.dead_letter_queue.allow_eventbridge(self.rule, queue_policy=False)  # the target added the queue's
+        self.dead_letter_queue.allow_eventbridge(self.rule)
         self.alarms: list[cloudwatch.Alarm] = [
             failure_alarm(
                 self,

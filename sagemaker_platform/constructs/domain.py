@@ -99,8 +99,10 @@ class StudioDomainBase(cdk.Resource):
         super().__init__(scope, construct_id)
         self.teardown_options = teardown
         self._studio_access: dict[str, iam.Policy] = {}
-        self._teardowns: dict[str, StudioTeardown] = {}
-        self._checked_stacks: set[str] = set()
+        self._teardowns: dict[int, StudioTeardown] = {}
+        self._checked_stacks: set[int] = set()
+        self._stacks: dict[int, cdk.Stack] = {}
+        self._own_stack = cdk.Stack.of(self)
         self.cleanup: DomainCleanup | None = None
 
     # ------------------------------------------------------------------------------------------------ members
@@ -116,14 +118,14 @@ class StudioDomainBase(cdk.Resource):
     def teardown_for(self, scope: Construct, construct_id: str = "StudioTeardown") -> StudioTeardown | None:
         """The teardown that guards this domain's profiles and spaces in ``scope``'s stack (created on first use,
         with ``construct_id``); None when the domain was made without teardown options."""
-        stack = cdk.Stack.of(scope)
+        stack = self._stack_of(scope)
         self._check_unguarded(stack)
         if self.teardown_options is None:
             return None
-        key = stack.node.addr
-        if key not in self._teardowns:
+        teardown = self._teardowns.get(id(stack))
+        if teardown is None:
             options = self.teardown_options
-            self._teardowns[key] = StudioTeardown(
+            teardown = StudioTeardown(
                 stack,
                 construct_id,
                 domain=self,
@@ -131,23 +133,35 @@ class StudioDomainBase(cdk.Resource):
                 timeout=options.timeout,
                 log_key=options.encryption_key,
             )
-        return self._teardowns[key]
+            self._teardowns[id(stack)] = teardown
+        return teardown
 
-    def register_member(self, member: IConstruct) -> None:
-        """Guard a profile or space built on this domain: its stack's teardown depends on it (deleted first),
-        and a member in the domain's own stack is deleted before the domain's cleanup runs."""
+    def register_member(self, member: IConstruct, scope: IConstruct | None = None) -> None:
+        """Guard a profile or space built on this domain (``scope``: where it was created, to find its stack
+        without asking the construct tree): its stack's teardown depends on it (deleted first), and a member in
+        the domain's own stack is deleted before the domain's cleanup runs."""
         if not isinstance(member, (UserProfile, StudioSpace)):
             raise TypeError(f"register_member: a UserProfile or a space (got {type(member).__name__})")
         _GUARDED.add(id(member.resource))
-        teardown = self.teardown_for(member)
+        stack = self._stack_of(scope if scope is not None else member)
+        teardown = self.teardown_for(stack)
         if teardown is not None:
             teardown.guard(member)
-        if self.cleanup is not None and cdk.Stack.of(member) is cdk.Stack.of(self):
+        if self.cleanup is not None and stack is self._own_stack:
             self.cleanup.guard(member)
 
+    def _stack_of(self, scope: IConstruct) -> cdk.Stack:
+        """``Stack.of``, remembered per scope: a shard adds hundreds of members in the same scope."""
+        if isinstance(scope, cdk.Stack):
+            return scope
+        stack = self._stacks.get(id(scope))
+        if stack is None:
+            stack = self._stacks[id(scope)] = cdk.Stack.of(scope)
+        return stack
+
     def _check_unguarded(self, stack: cdk.Stack) -> None:
-        if stack.node.addr not in self._checked_stacks:
-            self._checked_stacks.add(stack.node.addr)
+        if id(stack) not in self._checked_stacks:
+            self._checked_stacks.add(id(stack))
             stack.node.add_validation(_UnguardedCheck(stack))
 
     # ------------------------------------------------------------------------------------------------- grants
@@ -412,7 +426,7 @@ class StudioDomain(StudioDomainBase):
                 timeout=teardown.timeout,
                 log_key=teardown.encryption_key,
             )
-        self._check_unguarded(cdk.Stack.of(self))
+        self._check_unguarded(self._own_stack)
 
     @staticmethod
     def from_domain_attributes(

@@ -1,4 +1,4 @@
-"""A SageMaker endpoint of any kind (real-time, serverless, async) from one typed props object.
+"""A SageMaker endpoint of any kind (real-time, serverless, async) from typed keyword props.
 
 Why it looks like this:
 
@@ -37,7 +37,9 @@ from constructs import Construct
 
 from sagemaker_platform.compliance import acknowledge
 from sagemaker_platform.constructs.instance_storage import has_instance_storage
+from sagemaker_platform.constructs.logical_ids import pin_logical_id
 from sagemaker_platform.constructs.model import NAME_PATTERN, LazyDerivedName, Model, default_namespace
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import hosting_instance_type, is_token
 
 EndpointKind = Literal["realtime", "serverless", "async"]
@@ -339,15 +341,128 @@ def _check_deployment(d: DeploymentGuardrails, variants: Sequence[ProductionVari
     _check_range("deployment.termination_wait_seconds", d.termination_wait_seconds, 0, 3600)
 
 
-class ModelEndpoint(Construct):
+class EndpointBase(cdk.Resource):
+    """What an owned and an imported endpoint share: invoke grants and CloudWatch metrics.
+
+    Subclasses set ``endpoint_name``, ``endpoint_arn`` and ``kind``.
+    """
+
+    endpoint_name: str
+    endpoint_arn: str
+    kind: EndpointKind
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Invoke this endpoint (async endpoints: InvokeEndpointAsync; the caller also needs the input object)."""
+        actions = ["sagemaker:InvokeEndpointAsync"] if self.kind == "async" else [
+            "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
+        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        variant_name: str | None = None,
+        statistic: str = "Average",
+        period: cdk.Duration | None = None,
+    ) -> cw.Metric:
+        """A metric of this endpoint (``AWS/SageMaker``), for one variant or, without ``variant_name``, the
+        endpoint (async backlog metrics)."""
+        dims = {"EndpointName": self.endpoint_name}
+        if variant_name is not None:
+            dims["VariantName"] = variant_name
+        return cw.Metric(namespace="AWS/SageMaker", metric_name=metric_name, dimensions_map=dims,
+                         statistic=statistic, period=period or cdk.Duration.minutes(1))
+
+    def metric_invocations(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        return self.metric("Invocations", variant_name=variant_name, statistic="Sum")
+
+    def metric_invocations_per_instance(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        return self.metric("InvocationsPerInstance", variant_name=variant_name, statistic="Sum")
+
+    def metric_invocation4xx_errors(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        return self.metric("Invocation4XXErrors", variant_name=variant_name, statistic="Sum")
+
+    def metric_invocation5xx_errors(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        return self.metric("Invocation5XXErrors", variant_name=variant_name, statistic="Sum")
+
+    def metric_model_latency(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        """Microseconds the model took to respond."""
+        return self.metric("ModelLatency", variant_name=variant_name)
+
+    def metric_overhead_latency(self, variant_name: str = "AllTraffic") -> cw.Metric:
+        return self.metric("OverheadLatency", variant_name=variant_name)
+
+    def metric_approximate_backlog_size(self) -> cw.Metric:
+        """Async endpoints: requests waiting."""
+        return self.metric("ApproximateBacklogSize")
+
+
+class ImportedEndpoint(EndpointBase):
+    def __init__(self, scope: Construct, construct_id: str, *, endpoint_name: str, kind: EndpointKind) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint_name = endpoint_name
+        self.kind = kind
+        self.endpoint_arn = cdk.Stack.of(self).format_arn(
+            service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower()
+        )
+
+
+class ModelEndpoint(EndpointBase):
     """Model -> endpoint config (content-hashed name) -> endpoint, with scaling, alarms and guardrails.
 
     Attributes: ``endpoint_name``, ``endpoint_arn``, ``endpoint_config_name``, ``kind``, ``role`` (the model's
-    execution role), ``endpoint`` / ``config`` (the L1s), ``alarms`` (name -> alarm), ``scalable_targets``
-    (variant -> target), ``dashboard`` (or None), ``volume_key_omitted``.
+    execution role), ``endpoint`` (the CfnEndpoint, also ``node.default_child``) and ``config``, ``alarms`` (name ->
+    alarm), ``scalable_targets`` (variant -> target), ``dashboard`` (or None), ``volume_key_omitted``.
+
+    :param endpoint_name: the endpoint's name (fixed: clients call it by name).
+    :param model: the model every variant serves unless a variant names its own.
+    :param variants: production variants (default: one ``AllTraffic`` variant; serverless: no instance settings).
+    :param serverless: makes it a serverless endpoint.
+    :param async_inference: makes it an asynchronous endpoint.
+    :param autoscaling: instance autoscaling (or call :meth:`auto_scale_instance_count`).
+    :param data_capture: capture requests and responses to S3.
+    :param deployment: blue/green or rolling guardrails for updates.
+    :param encryption_key: encrypts volumes (or the serverless image copy), capture and async output.
+    :param alarms: thresholds of the 5xx and latency alarms.
+    :param alarm_actions: what the alarms do.
+    :param dashboard: add a CloudWatch dashboard.
+    :param props: all of the above as one :class:`ModelEndpointProps` (0.1's form; give either).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, props: ModelEndpointProps) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str | None = None,
+        model: Model | None = None,
+        variants: Sequence[ProductionVariant] = (),
+        serverless: ServerlessConfig | None = None,
+        async_inference: AsyncInference | None = None,
+        autoscaling: Autoscaling | None = None,
+        data_capture: DataCapture | None = None,
+        deployment: DeploymentGuardrails | None = None,
+        encryption_key: kms.IKey | None = None,
+        alarms: AlarmThresholds | None = None,
+        alarm_actions: Sequence[cw.IAlarmAction] = (),
+        dashboard: bool = False,
+        props: ModelEndpointProps | None = None,
+    ) -> None:
+        if props is None:
+            if endpoint_name is None or model is None:
+                raise ValueError(
+                    f"ModelEndpoint endpoint_name, model: both are required (got {endpoint_name!r}, {model!r})"
+                )
+            props = ModelEndpointProps(
+                endpoint_name=endpoint_name, model=model, variants=variants, serverless=serverless,
+                async_inference=async_inference, autoscaling=autoscaling, data_capture=data_capture,
+                deployment=deployment, encryption_key=encryption_key, alarms=alarms or AlarmThresholds(),
+                alarm_actions=alarm_actions, dashboard=dashboard,
+            )
+        elif endpoint_name is not None or model is not None:
+            raise ValueError("ModelEndpoint props: give the props as keywords or as props=..., not both (got both)")
+        if props.encryption_key is not None:
+            require("ModelEndpoint", "encryption_key", props.encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         self.kind, variants = validate_props(props)
         self.props = props
@@ -371,38 +486,84 @@ class ModelEndpoint(Construct):
         self.endpoint_config_name = cdk.Token.as_string(LazyDerivedName(
             self.config, props.endpoint_name, ENDPOINT_CONFIG_CREATE_ONLY, default_namespace(self)))
         self.config.endpoint_config_name = self.endpoint_config_name
-        for model in self._models:
-            self.config.node.add_dependency(model.resource)
+        for model_ in self._models:
+            self.config.node.add_dependency(model_.resource)
         if self.volume_key_omitted:
             acknowledge(self.config, NVME_KMS_RULES, _NVME_REASON.format(types=", ".join(nvme)))
 
+        self._variants = variants
         self.alarms = self._alarms(variants, props)
         self.endpoint = sagemaker.CfnEndpoint(
             self,
-            "Endpoint",
+            "Resource",
             endpoint_name=props.endpoint_name,
             endpoint_config_name=self.config.attr_endpoint_config_name,
             deployment_config=self._deployment(props.deployment),
         )
-        for model in self._models:
-            self.endpoint.node.add_dependency(model.role)
+        pin_logical_id(self, "Endpoint")  # 0.1 named the L1 "Endpoint": keep the deployed endpoint
+        for model_ in self._models:
+            self.endpoint.node.add_dependency(model_.role)
         self._grant_runtime(props, key)
 
+        self.endpoint_arn = self.endpoint.ref
         self.scalable_targets: dict[str, appscaling.ScalableTarget] = {}
         if props.autoscaling is not None:
             self._autoscaling(props.autoscaling, variants)
         self.dashboard = self._dashboard(variants) if props.dashboard else None
 
-    # ----------------------------------------------------------------------------------------------- attributes
-    @property
-    def endpoint_arn(self) -> str:
-        return self.endpoint.ref
+    @staticmethod
+    def from_endpoint_name(
+        scope: Construct, construct_id: str, *, endpoint_name: str, kind: EndpointKind = "realtime"
+    ) -> ImportedEndpoint:
+        """An endpoint deployed elsewhere, by name: the same grants and metrics as an owned one."""
+        return ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, kind=kind)
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Invoke this endpoint (async endpoints: InvokeEndpointAsync; the caller also needs the input object)."""
-        actions = ["sagemaker:InvokeEndpointAsync"] if self.kind == "async" else [
-            "sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"]
-        return iam.Grant.add_to_principal(grantee=grantee, actions=actions, resource_arns=[self.endpoint_arn])
+    def auto_scale_instance_count(
+        self, variant_name: str = "AllTraffic", *, max_capacity: int, min_capacity: int = 1
+    ) -> appscaling.ScalableTarget:
+        """A scalable target for one variant's instance count; add policies to it (``scale_to_track_metric`` with
+        :meth:`metric_invocations_per_instance`, ``scale_on_schedule`` ...)."""
+        if self.kind == "serverless":
+            raise ValueError(f"ModelEndpoint auto_scale_instance_count: serverless endpoints have no instances "
+                             f"(got {variant_name!r})")
+        names = [v.variant_name for v in self._variants]
+        if variant_name not in names:
+            raise ValueError(f"ModelEndpoint auto_scale_instance_count variant_name: one of {names} "
+                             f"(got {variant_name!r})")
+        if variant_name in self.scalable_targets:
+            raise ValueError(f"ModelEndpoint auto_scale_instance_count variant_name: already scaled "
+                             f"(got {variant_name!r})")
+        if not 0 <= min_capacity <= max_capacity:
+            raise ValueError(f"ModelEndpoint auto_scale_instance_count: need 0 <= min_capacity <= max_capacity "
+                             f"(got {min_capacity} and {max_capacity})")
+        index = names.index(variant_name)
+        target = appscaling.ScalableTarget(
+            self, f"Scaling{index}",
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=f"endpoint/{self.endpoint_name}/variant/{variant_name}",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            role=self._scaling_role(),
+        )
+        # No RoleARN at all: Application Auto Scaling then uses (and creates if needed) its service-linked role;
+        # naming it would fail in an account where it does not exist yet.
+        cast(appscaling.CfnScalableTarget, target.node.default_child).add_property_deletion_override("RoleARN")
+        target.node.add_dependency(self.endpoint)
+        self.scalable_targets[variant_name] = target
+        return target
+
+    def _scaling_role(self) -> iam.IRole:
+        existing = self.node.try_find_child("ScalingServiceLinkedRole")
+        if existing is not None:
+            return cast(iam.IRole, existing)
+        stack = cdk.Stack.of(self)
+        return iam.Role.from_role_arn(
+            self, "ScalingServiceLinkedRole",
+            f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+            "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            mutable=False,
+        )
 
     # ----------------------------------------------------------------------------------------------- config
     def _variant(self, v: ProductionVariant, props: ModelEndpointProps
@@ -503,12 +664,8 @@ class ModelEndpoint(Construct):
             auto_rollback_configuration=rollback,
         )
 
-    def _metric(self, name: str, variant: str | None, statistic: str) -> cw.Metric:
-        dims = {"EndpointName": self.endpoint_name}
-        if variant is not None:
-            dims["VariantName"] = variant
-        return cw.Metric(namespace="AWS/SageMaker", metric_name=name, dimensions_map=dims, statistic=statistic,
-                         period=cdk.Duration.minutes(1))
+    def _m(self, name: str, variant: str | None, statistic: str) -> cw.Metric:
+        return self.metric(name, variant_name=variant, statistic=statistic)
 
     def _alarms(self, variants: Sequence[ProductionVariant], props: ModelEndpointProps) -> dict[str, cw.Alarm]:
         th = props.alarms
@@ -517,7 +674,7 @@ class ModelEndpoint(Construct):
             name = v.variant_name
             alarms[f"{name}-5xx"] = cw.Alarm(
                 self, f"Errors5xx{name}",
-                metric=self._metric("Invocation5XXErrors", name, "Sum"),
+                metric=self._m("Invocation5XXErrors", name, "Sum"),
                 threshold=th.errors_5xx, evaluation_periods=th.evaluation_periods,
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
@@ -525,7 +682,7 @@ class ModelEndpoint(Construct):
             )
             alarms[f"{name}-latency"] = cw.Alarm(
                 self, f"Latency{name}",
-                metric=self._metric("ModelLatency", name, "Average"),
+                metric=self._m("ModelLatency", name, "Average"),
                 threshold=th.model_latency_ms * 1000,  # ModelLatency is in microseconds
                 evaluation_periods=th.evaluation_periods,
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -561,34 +718,16 @@ class ModelEndpoint(Construct):
 
     # ----------------------------------------------------------------------------------------------- scaling
     def _autoscaling(self, a: Autoscaling, variants: Sequence[ProductionVariant]) -> None:
-        stack = cdk.Stack.of(self)
-        service_linked_role = iam.Role.from_role_arn(
-            self, "ScalingServiceLinkedRole",
-            f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
-            "sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
-            mutable=False,
-        )
         for i, v in enumerate(variants):
-            target = appscaling.ScalableTarget(
-                self, f"Scaling{i}",
-                service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-                resource_id=f"endpoint/{self.endpoint_name}/variant/{v.variant_name}",
-                scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-                min_capacity=a.min_capacity,
-                max_capacity=a.max_capacity,
-                role=service_linked_role,
+            target = self.auto_scale_instance_count(
+                v.variant_name, min_capacity=a.min_capacity, max_capacity=a.max_capacity
             )
-            # No RoleARN at all: Application Auto Scaling then uses (and creates if needed) that service-linked
-            # role; naming it would fail in an account where it does not exist yet.
-            cast(appscaling.CfnScalableTarget, target.node.default_child).add_property_deletion_override("RoleARN")
-            target.node.add_dependency(self.endpoint)
-            self.scalable_targets[v.variant_name] = target
             scale_in = cdk.Duration.seconds(a.scale_in_cooldown_seconds)
             scale_out = cdk.Duration.seconds(a.scale_out_cooldown_seconds)
             if self.kind == "async":
                 target.scale_to_track_metric(
                     "Backlog", target_value=cast(float, a.target_backlog_per_instance),
-                    custom_metric=self._metric("ApproximateBacklogSizePerInstance", None, "Average"),
+                    custom_metric=self._m("ApproximateBacklogSizePerInstance", None, "Average"),
                     scale_in_cooldown=scale_in, scale_out_cooldown=scale_out)
                 if a.min_capacity == 0:
                     self._scale_from_zero(i, target)
@@ -619,7 +758,7 @@ class ModelEndpoint(Construct):
         step.add_adjustment(adjustment=1, lower_bound=0)
         alarm = cw.Alarm(
             self, f"BacklogWithoutCapacity{i}",
-            metric=self._metric("HasBacklogWithoutCapacity", None, "Average"),
+            metric=self._m("HasBacklogWithoutCapacity", None, "Average"),
             threshold=1, evaluation_periods=2,
             comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
@@ -633,18 +772,18 @@ class ModelEndpoint(Construct):
         dashboard = cw.Dashboard(self, "Dashboard")
         names = [v.variant_name for v in variants]
         dashboard.add_widgets(
-            cw.GraphWidget(title="Invocations", left=[self._metric("Invocations", n, "Sum") for n in names]),
+            cw.GraphWidget(title="Invocations", left=[self._m("Invocations", n, "Sum") for n in names]),
             cw.GraphWidget(title="Errors (4xx / 5xx)",
-                           left=[self._metric(m, n, "Sum") for n in names
+                           left=[self._m(m, n, "Sum") for n in names
                                  for m in ("Invocation4XXErrors", "Invocation5XXErrors")]),
             cw.GraphWidget(title="Model latency (microseconds)",
-                           left=[self._metric("ModelLatency", n, "Average") for n in names]),
+                           left=[self._m("ModelLatency", n, "Average") for n in names]),
         )
         if self.kind == "async":
             dashboard.add_widgets(cw.GraphWidget(
-                title="Backlog", left=[self._metric("ApproximateBacklogSize", None, "Average")]))
+                title="Backlog", left=[self._m("ApproximateBacklogSize", None, "Average")]))
         else:
             dashboard.add_widgets(cw.GraphWidget(
                 title="Invocations per instance",
-                left=[self._metric("InvocationsPerInstance", n, "Sum") for n in names]))
+                left=[self._m("InvocationsPerInstance", n, "Sum") for n in names]))
         return dashboard

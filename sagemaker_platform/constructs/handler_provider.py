@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from sagemaker_platform.compliance import (
     INLINE_POLICY_IDS,
@@ -283,6 +283,13 @@ def failure_alarm(
     return alarm
 
 
+def _logical_id(construct: IConstruct) -> str:
+    resource = construct.node.default_child
+    if not isinstance(resource, cdk.CfnElement):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource")
+    return cdk.Stack.of(construct).get_logical_id(resource)[-60:]
+
+
 class DeadLetterQueue(Construct):
     """An SQS queue for events and asynchronous invocations that failed: encrypted with ``key``, SSL-only,
     messages kept 14 days, and an alarm (``alarm``) as soon as one is waiting.
@@ -323,7 +330,9 @@ class DeadLetterQueue(Construct):
         if queue_policy:
             self.queue.add_to_resource_policy(
                 iam.PolicyStatement(
-                    sid=f"EventBridgeDeadLetter{cdk.Names.unique_id(rule)[-40:]}",
+                    # Named after the rule's logical id, not its full construct path: the same stack built in a
+                    # pipeline's stage must render the same policy.
+                    sid=f"EventBridgeDeadLetter{_logical_id(rule)}",
                     principals=[iam.ServicePrincipal("events.amazonaws.com")],
                     actions=["sqs:SendMessage"],
                     resources=[self.queue.queue_arn],

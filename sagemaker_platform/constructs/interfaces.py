@@ -24,14 +24,14 @@ class IStudioDomain(Protocol):
     @property
     def domain_arn(self) -> str: ...
 
-    def register_member(self, member: IConstruct) -> None: ...
+    def register_member(self, member: IConstruct, scope: IConstruct | None = None) -> None: ...
 
     def grant_studio_access(self, role: iam.IRole) -> iam.Policy: ...
 
     def grant_presigned_url(self, grantee: iam.IGrantable, *, user_profile_name: str = ...) -> iam.Grant: ...
 
 
-_MEMBERS = ("node", "domain_id", "domain_arn", "register_member", "grant_studio_access", "grant_presigned_url")
+_MEMBERS = ("domain_id", "domain_arn", "register_member", "grant_studio_access", "grant_presigned_url")
 
 
 def require_domain(owner: str, domain: object) -> IStudioDomain:

@@ -21,6 +21,7 @@ from constructs import Construct
 from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.user_profile import UserProfile
+from sagemaker_platform.rules import is_token
 
 SPACE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$")
 SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
@@ -46,7 +47,7 @@ class StudioSpace(cdk.Resource):
     ) -> None:
         require_domain(kind, domain)
         super().__init__(scope, construct_id)
-        if not cdk.Token.is_unresolved(space_name) and not SPACE_NAME.match(space_name):
+        if not is_token(space_name) and not SPACE_NAME.match(space_name):
             raise ValueError(f"{kind} space_name: 1-62 letters, digits and dashes (got {space_name!r})")
         if app_type not in SPACE_APP_TYPES:
             raise ValueError(f"{kind} app_type: must be one of {', '.join(SPACE_APP_TYPES)} (got {app_type!r})")
@@ -85,7 +86,7 @@ class StudioSpace(cdk.Resource):
         self.app_type = app_type
         self.owner = owner
         self.domain = domain
-        domain.register_member(self)
+        domain.register_member(self, scope)
 
 
 class PrivateSpace(StudioSpace):

@@ -15,7 +15,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
+from constructs import Construct, Dependable, IConstruct
 
 from sagemaker_platform.compliance import (
     INLINE_POLICY_IDS,
@@ -53,6 +53,19 @@ class _Names:
 
     def to_string(self) -> str:
         return cdk.Token.as_string(self)
+
+
+class _GuardedRoots(Dependable):
+    """The guarded members as one dependable, read when CloudFormation dependencies are worked out: a shard
+    guards hundreds of profiles, and one dependency on this costs one call instead of one per profile."""
+
+    def __init__(self, members: list[IConstruct]) -> None:
+        super().__init__()
+        self._members = members
+
+    @property
+    def dependency_roots(self) -> list[IConstruct]:
+        return list(self._members)
 
 
 class StudioTeardown(Construct):
@@ -101,6 +114,7 @@ class StudioTeardown(Construct):
         acknowledge(self._provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         self._profile_names: list[str] = []
         self._space_names: list[str] = []
+        self._members: list[IConstruct] = []
         self._deletes_spaces = False
         self.resource = cdk.CustomResource(
             self,
@@ -115,6 +129,9 @@ class StudioTeardown(Construct):
                 "TimeoutMinutes": str(minutes),
             },
         )
+        guarded = Construct(self, "Guarded")
+        Dependable.implement(guarded, _GuardedRoots(self._members))
+        self.resource.node.add_dependency(guarded)
         self.guard(*user_profiles, *spaces)
 
     def guard(self, *members: UserProfile | StudioSpace) -> None:
@@ -136,7 +153,7 @@ class StudioTeardown(Construct):
                     resources=[_sagemaker_arn(self, "space", f"{self._domain.domain_id}/*")],
                 )
             )
-        self.resource.node.add_dependency(*members)
+        self._members.extend(members)
 
 
 class DomainCleanup(Construct):

@@ -26,9 +26,22 @@ from sagemaker_platform.constructs.interfaces import IStudioDomain, require_doma
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.studio_settings import app_settings
 from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.rules import is_token
 
 if TYPE_CHECKING:
     from sagemaker_platform.constructs.space import PrivateSpace
+
+# Role -> ARN, kept with the role: reading an imported role's ARN crosses into the CDK's runtime twice, and a
+# shard gives the same few persona roles to hundreds of profiles.
+_ROLE_ARNS: dict[int, tuple[iam.IRole, str]] = {}
+
+
+def _role_arn(role: iam.IRole) -> str:
+    cached = _ROLE_ARNS.get(id(role))
+    if cached is None or cached[0] is not role:
+        cached = _ROLE_ARNS[id(role)] = (role, role.role_arn)
+    return cached[1]
+
 
 PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
@@ -68,7 +81,7 @@ class UserProfile(cdk.Resource):
         for i, group in enumerate(security_groups):
             require("UserProfile", f"security_groups[{i}]", group, ec2.ISecurityGroup)
         super().__init__(scope, construct_id)
-        if not cdk.Token.is_unresolved(user_profile_name) and not PROFILE_NAME.match(user_profile_name):
+        if not is_token(user_profile_name) and not PROFILE_NAME.match(user_profile_name):
             raise ValueError(
                 "UserProfile user_profile_name: 1-63 letters, digits and dashes, starting with a letter or digit "
                 f"(got {user_profile_name!r})"
@@ -80,7 +93,7 @@ class UserProfile(cdk.Resource):
                 f"UserProfile security_groups: at most 2 in a VpcOnly domain (got {len(security_groups)})"
             )
         security_group_ids = [group.security_group_id for group in security_groups]
-        role_arn = execution_role.role_arn if execution_role is not None else None
+        role_arn = _role_arn(execution_role) if execution_role is not None else None
         settings: dict[str, Any] = app_settings(
             "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, None
         )
@@ -98,14 +111,14 @@ class UserProfile(cdk.Resource):
             user_settings=settings or None,
             tags=[{"key": k, "value": v} for k, v in sorted((tags or {}).items())] or None,
         )
-        if execution_role is not None:
+        if isinstance(execution_role, Construct):  # a role built in this app: wait for its policies
             self.resource.node.add_dependency(execution_role)
         for lcc in [*lifecycle_configs, *(default_lifecycle_configs or {}).values()]:
             self.resource.node.add_dependency(lcc)
         self.domain = domain
         self.execution_role = execution_role
         self.user_profile_name = user_profile_name
-        domain.register_member(self)
+        domain.register_member(self, scope)
 
     def add_private_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> PrivateSpace:
         """A space only this user can open, in ``scope`` (default: the profile's scope); see

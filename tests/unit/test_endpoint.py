@@ -163,7 +163,7 @@ def test_autoscaling_target_tracking_custom_metric_and_schedule(env: Env) -> Non
     })
     t.resource_count_is("AWS::IAM::Role", 1)  # only the model's: scaling uses the service-linked role
     (target,) = t.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
-    endpoint_id = env.stack.get_logical_id(ep.endpoint)
+    endpoint_id = env.stack.resolve(ep.endpoint.logical_id)
     assert endpoint_id in target["DependsOn"]
 
 
@@ -203,7 +203,7 @@ def test_grant_invoke(env: Env) -> None:
         "Roles": [{"Ref": Match.string_like_regexp("^Caller")}],
         "PolicyDocument": {"Statement": [Match.object_like({
             "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
-            "Resource": {"Ref": env.stack.get_logical_id(ep.endpoint)}})]},
+            "Resource": {"Ref": env.stack.resolve(ep.endpoint.logical_id)}})]},
     })
 
 
