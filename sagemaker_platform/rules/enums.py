@@ -1,28 +1,20 @@
-"""CDK-free rules shared by the config model and the constructs: CloudFormation enums and derived names.
+"""The values CloudFormation accepts for SageMaker enums (instance types, app types), checked token-aware.
 
 Enums: the values CloudFormation accepts come from its registry schemas. The package must not need cfn-lint (where
 those schemas ship) at run time, so they are copied into ``instance_types.py`` by ``python -m
 sagemaker_platform.rules > sagemaker_platform/instance_types.py`` and a test fails when the copy drifts from the
 schemas cfn-lint carries. The checks are token-aware: a CDK token (``${Token[...]}``) is only known at deploy time,
 so it skips the literal check.
-
-Derived names: a change to a create-only property makes CloudFormation replace the resource, creating the new one
-before deleting the old one; under an unchanged custom name that create fails. A name that carries a digest of
-every create-only value (``name_digest``) changes whenever a replacement is due, and a namespace in the digest keeps
-the same resource of two stacks or environments apart.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from sagemaker_platform import instance_types as tables
-
-_TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
+from sagemaker_platform.rules.core import is_token
 
 # table name in instance_types.py -> (resource type, JSON pointer of the enum in that type's registry schema)
 SCHEMA_ENUMS: dict[str, tuple[str, str]] = {
@@ -44,11 +36,6 @@ _WHAT = {
     "HIDDEN_APP_TYPES": "an app type Studio can hide",
     "LIFECYCLE_CONFIG_APP_TYPES": "an app type that takes lifecycle configurations",
 }
-
-
-def is_token(value: object) -> bool:
-    """True for a string holding an unresolved CDK token (its value is only known at deploy time)."""
-    return isinstance(value, str) and bool(_TOKEN.search(value))
 
 
 def enum_problem(table: str, value: object) -> str | None:
@@ -103,31 +90,6 @@ def lifecycle_config_app_type(where: str, value: str) -> str:
     return _check("LIFECYCLE_CONFIG_APP_TYPES", where, value)
 
 
-# --------------------------------------------------------------------------------------------------- names
-def canonical(values: Mapping[str, Any]) -> str:
-    """Stable JSON of CloudFormation property values; ``Tags`` lists become key -> value maps, so the order in which
-    tags were added does not matter (CloudFormation does not keep it either)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key == "Tags" and isinstance(value, list):
-            value = {t["Key"]: t["Value"] for t in value}
-        out[key] = value
-    return json.dumps(out, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def name_digest(namespace: str, values: Mapping[str, Any], length: int = 10) -> str:
-    """A short hex digest of a namespace and a resource's create-only values (in CloudFormation's property names,
-    as they appear in the template)."""
-    text = f"{namespace}\n{canonical(values)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
-
-
-def derived_name(base: str, digest: str, limit: int = 63) -> str:
-    """``<base>-<digest>`` within ``limit`` characters, cutting the base (never the digest)."""
-    head = base[: limit - len(digest) - 1].rstrip("-")
-    return f"{head}-{digest}"
-
-
 # --------------------------------------------------------------------------------------------------- tables
 def load_schema_enums() -> dict[str, list[str]]:
     """The enums of ``SCHEMA_ENUMS`` from the registry schemas cfn-lint ships (a test and generator dependency)."""
@@ -169,7 +131,3 @@ def schema_date() -> str:
 
     version = Path(cfnlint.data.schemas.__file__).parent / "version.json"
     return str(json.loads(version.read_text(encoding="utf-8")).get("schema_date", "unknown"))
-
-
-if __name__ == "__main__":
-    print(render_tables(load_schema_enums(), schema_date()), end="")
