@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs import cors
 from sagemaker_platform.constructs.logical_ids import pin_logical_id
 

@@ -21,7 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from sagemaker_platform.compliance import (
+from sagemaker_platform.acknowledgements import (
     INLINE_POLICY_IDS,
     INLINE_POLICY_REASON,
     acknowledge,

@@ -25,7 +25,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct, IValidation
 
-from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge, acknowledge_wildcards
+from sagemaker_platform.acknowledgements import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge, acknowledge_wildcards
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.constructs.space import SharedSpace, StudioSpace

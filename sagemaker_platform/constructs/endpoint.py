@@ -35,7 +35,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs.instance_storage import has_instance_storage
 from sagemaker_platform.constructs.logical_ids import pin_logical_id
 from sagemaker_platform.constructs.model import NAME_PATTERN, LazyDerivedName, Model, default_namespace

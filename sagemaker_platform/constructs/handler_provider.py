@@ -19,7 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
-from sagemaker_platform.compliance import (
+from sagemaker_platform.acknowledgements import (
     INLINE_POLICY_IDS,
     INLINE_POLICY_REASON,
     acknowledge,

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from sagemaker_platform.compliance import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
+from sagemaker_platform.acknowledgements import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
 from sagemaker_platform.vpc_rules import (
     CANVAS_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,

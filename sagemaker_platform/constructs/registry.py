@@ -24,7 +24,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge
+from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")

@@ -25,7 +25,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from sagemaker_platform.compliance import (
+from sagemaker_platform.acknowledgements import (
     INLINE_POLICY_IDS,
     INLINE_POLICY_REASON,
     acknowledge,

@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, Dependable, IConstruct
 
-from sagemaker_platform.compliance import (
+from sagemaker_platform.acknowledgements import (
     INLINE_POLICY_IDS,
     INLINE_POLICY_REASON,
     acknowledge,

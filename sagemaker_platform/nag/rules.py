@@ -8,13 +8,14 @@ stays quiet rather than guess. :mod:`sagemaker_platform.nag.pack` runs them on t
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from sagemaker_platform.rules import instances as _instances
 
 DOMAIN = "AWS::SageMaker::Domain"
 USER_PROFILE = "AWS::SageMaker::UserProfile"
@@ -249,36 +250,14 @@ def no_public_internet_override(_type: str, props: dict[str, Any]) -> Result:
 
 
 # --------------------------------------------------------------------------------------------------- SM8
-# Instance families with local NVMe instance storage, where SageMaker rejects a volume KMS key (the volume is
-# the instance store, encrypted by the hardware). Used only when the hosting constructs' own list is absent.
-_NVME_FAMILIES_EXTRA = frozenset({
-    "g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "p6", "trn1", "trn1n", "trn2",
-})
-_FAMILY = re.compile(r"^ml\.(?P<family>[a-z]+\d+[a-z-]*)\.")
-
-
-def _fallback_has_instance_storage(instance_type: str) -> bool:
-    """Families whose attribute letters include ``d`` (``m5d``, ``c6id``, ``g4dn``, ``p4d``) plus GPU and
-    Trainium families with instance storage but no ``d`` in their name."""
-    match = _FAMILY.match(instance_type)
-    if not match:
-        return False
-    family = match["family"]
-    attributes = re.sub(r"^[a-z]+\d+", "", family)
-    return "d" in attributes or family in _NVME_FAMILIES_EXTRA
-
-
-def _load_instance_storage() -> Callable[[str], bool]:
-    """The hosting constructs' tested list (``constructs/instance_storage.py``) when present, else ours."""
+def has_instance_storage(instance_type: str) -> bool:
+    """Whether SageMaker rejects a volume KMS key on this instance type (local NVMe storage, encrypted by the
+    hardware): the package's CDK-free list, which the constructs and the config use too. Not an ``ml.*`` type: no."""
     try:
-        instance_storage = importlib.import_module("sagemaker_platform.constructs.instance_storage")
-    except ImportError:
-        return _fallback_has_instance_storage
-    check = getattr(instance_storage, "has_instance_storage", None)
-    return check if callable(check) else _fallback_has_instance_storage
+        return _instances.has_instance_storage(instance_type)
+    except ValueError:
+        return False
 
-
-has_instance_storage = _load_instance_storage()
 
 
 def endpoint_config_kms(_type: str, props: dict[str, Any]) -> Result:

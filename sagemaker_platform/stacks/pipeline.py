@@ -27,7 +27,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import pipelines
 from constructs import Construct
 
-from sagemaker_platform.compliance import (
+from sagemaker_platform.acknowledgements import (
     INLINE_POLICY_IDS,
     INLINE_POLICY_REASON,
     acknowledge,
