@@ -19,10 +19,9 @@ Why it looks like this:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -36,16 +35,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from sagemaker_platform.acknowledgements import acknowledge
-from sagemaker_platform.constructs.instance_storage import has_instance_storage
 from sagemaker_platform.constructs.logical_ids import pin_logical_id
-from sagemaker_platform.constructs.model import NAME_PATTERN, LazyDerivedName, Model, default_namespace
+from sagemaker_platform.constructs.model import LazyDerivedName, Model, default_namespace
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import hosting_instance_type, is_token
+from sagemaker_platform.rules import S3_PREFIX, RuleError, has_instance_storage, is_token
+from sagemaker_platform.rules import endpoint as endpoint_rules
+from sagemaker_platform.rules.endpoint import DeploymentStrategy, EndpointKind
 
-EndpointKind = Literal["realtime", "serverless", "async"]
-DeploymentStrategy = Literal["all_at_once", "canary", "linear", "rolling"]
-
-SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 NVME_KMS_RULES = (
     "AwsSolutions-SM2",
     "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
@@ -60,7 +56,6 @@ ENDPOINT_CONFIG_CREATE_ONLY = (
     "KmsKeyId", "AsyncInferenceConfig", "ExecutionRoleArn", "ShadowProductionVariants", "EnableNetworkIsolation",
     "ProductionVariants", "DataCaptureConfig", "ExplainerConfig", "MetricsConfig", "VpcConfig",
 )
-_S3_PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -182,163 +177,35 @@ def _fail(field_name: str, problem: str, value: object) -> ValueError:
     return ValueError(f"ModelEndpoint {field_name}: {problem} (got {value!r})")
 
 
-def _check_range(field_name: str, value: float | None, low: float, high: float) -> None:
-    if value is not None and not low <= value <= high:
-        raise _fail(field_name, f"must be between {low} and {high}", value)
-
-
 def validate_props(props: ModelEndpointProps) -> tuple[EndpointKind, list[ProductionVariant]]:
-    """Every rule the API would reject at deploy time, at synth; returns the kind and the variants."""
-    if not NAME_PATTERN.match(props.endpoint_name):
-        raise _fail("endpoint_name", "letters, digits and hyphens, at most 63 characters", props.endpoint_name)
+    """Every rule the API would reject at deploy time, at synth (the shared endpoint rules, plus the fields only
+    the construct has); returns the kind and the variants."""
     if props.serverless is not None and props.async_inference is not None:
         raise _fail("serverless", "an endpoint is either serverless or async, not both", "serverless+async")
     kind: EndpointKind = "serverless" if props.serverless else "async" if props.async_inference else "realtime"
     variants = list(props.variants) or [ProductionVariant()]
-    seen: set[str] = set()
-    for i, v in enumerate(variants):
-        if not NAME_PATTERN.match(v.variant_name):
-            raise _fail(f"variants[{i}].variant_name", "letters, digits and hyphens", v.variant_name)
-        if v.variant_name in seen:
-            raise _fail(f"variants[{i}].variant_name", "variant names must be unique", v.variant_name)
-        seen.add(v.variant_name)
-        _check_variant(kind, i, v)
-    models = {id(v.model or props.model): v.model or props.model for v in variants}
-
-    if kind == "serverless":
-        sc = cast(ServerlessConfig, props.serverless)
-        if len(variants) > 1:
-            raise _fail("variants", "a serverless endpoint takes exactly one variant", len(variants))
-        if sc.memory_mb not in SERVERLESS_MEMORY_MB:
-            raise _fail("serverless.memory_mb", f"must be one of {SERVERLESS_MEMORY_MB}", sc.memory_mb)
-        _check_range("serverless.max_concurrency", sc.max_concurrency, 1, 200)
-        if sc.provisioned_concurrency is not None and not 1 <= sc.provisioned_concurrency <= sc.max_concurrency:
-            raise _fail("serverless.provisioned_concurrency",
-                        f"must be between 1 and max_concurrency ({sc.max_concurrency})", sc.provisioned_concurrency)
-        for m in models.values():
-            if m.in_vpc or m.network_isolation:
-                raise _fail("model", "serverless endpoints support neither VPC nor network isolation",
-                            {"vpc": m.in_vpc, "network_isolation": m.network_isolation})
+    models = [v.model or props.model for v in variants]
+    try:
+        endpoint_rules.check_endpoint(
+            kind,
+            endpoint_name=props.endpoint_name,
+            variants=variants,
+            serverless=props.serverless,
+            async_inference=props.async_inference,
+            autoscaling=props.autoscaling,
+            data_capture=props.data_capture,
+            deployment=props.deployment,
+            alarms=props.alarms,
+            model_in_vpc=any(m.in_vpc for m in models),
+            model_network_isolation=any(m.network_isolation for m in models),
+        )
+        if props.async_inference is not None:
+            S3_PREFIX.check("async_inference.input_prefix", props.async_inference.input_prefix)
         if props.data_capture is not None:
-            raise _fail("data_capture", "serverless endpoints do not support data capture", "DataCapture")
-        if props.deployment is not None:
-            raise _fail("deployment", "deployment guardrails do not apply to serverless endpoints",
-                        props.deployment.strategy)
-        if props.autoscaling is not None:
-            raise _fail("autoscaling", "instance autoscaling does not apply to serverless endpoints", "Autoscaling")
-    if props.async_inference is not None:
-        a = props.async_inference
-        for name, prefix in (("output_prefix", a.output_prefix), ("input_prefix", a.input_prefix)):
-            if not _S3_PREFIX.match(prefix):
-                raise _fail(f"async_inference.{name}", "an S3 key prefix without leading or trailing '/'", prefix)
-        _check_range("async_inference.max_concurrent_invocations_per_instance",
-                     a.max_concurrent_invocations_per_instance, 1, 1000)
-    if props.data_capture is not None:
-        dc = props.data_capture
-        _check_range("data_capture.sampling_percentage", dc.sampling_percentage, 0, 100)
-        if not (dc.capture_input or dc.capture_output):
-            raise _fail("data_capture", "capture the input, the output or both", "nothing")
-        if not _S3_PREFIX.match(dc.prefix):
-            raise _fail("data_capture.prefix", "an S3 key prefix without leading or trailing '/'", dc.prefix)
-    if props.autoscaling is not None:
-        _check_autoscaling(kind, props.autoscaling, variants)
-    if props.deployment is not None:
-        _check_deployment(props.deployment, variants)
-    al = props.alarms
-    for name, value in (("errors_5xx", al.errors_5xx), ("model_latency_ms", al.model_latency_ms),
-                        ("evaluation_periods", al.evaluation_periods)):
-        if value < 1:
-            raise _fail(f"alarms.{name}", "must be at least 1", value)
+            S3_PREFIX.check("data_capture.prefix", props.data_capture.prefix)
+    except RuleError as exc:
+        raise _fail(exc.field, exc.problem, exc.value) from None
     return kind, variants
-
-
-def _check_variant(kind: EndpointKind, i: int, v: ProductionVariant) -> None:
-    where = f"variants[{i}]"
-    if kind == "serverless":
-        if v.instance_type is not None:
-            raise _fail(f"{where}.instance_type", "serverless variants take no instance type", v.instance_type)
-        if v.volume_size_gb is not None:
-            raise _fail(f"{where}.volume_size_gb", "serverless variants take no volume", v.volume_size_gb)
-        return
-    if v.instance_type is None:
-        raise _fail(f"{where}.instance_type", f"required for {kind} endpoints", None)
-    hosting_instance_type(f"ModelEndpoint {where}.instance_type", v.instance_type)
-    _check_range(f"{where}.initial_instance_count", v.initial_instance_count, 1, 1000)
-    if v.initial_weight <= 0:
-        raise _fail(f"{where}.initial_weight", "must be greater than 0", v.initial_weight)
-    _check_range(f"{where}.volume_size_gb", v.volume_size_gb, 1, 512)
-    if v.volume_size_gb is not None and not is_token(v.instance_type) and has_instance_storage(v.instance_type):
-        raise _fail(f"{where}.volume_size_gb",
-                    f"{v.instance_type} uses local NVMe storage and takes no EBS volume size", v.volume_size_gb)
-    _check_range(f"{where}.model_data_download_timeout_seconds", v.model_data_download_timeout_seconds, 60, 3600)
-    _check_range(f"{where}.container_startup_health_check_timeout_seconds",
-                 v.container_startup_health_check_timeout_seconds, 60, 3600)
-
-
-def _check_autoscaling(kind: EndpointKind, a: Autoscaling, variants: Sequence[ProductionVariant]) -> None:
-    if a.max_capacity < 1:
-        raise _fail("autoscaling.max_capacity", "must be at least 1", a.max_capacity)
-    if not 0 <= a.min_capacity <= a.max_capacity:
-        raise _fail("autoscaling.min_capacity", f"must be between 0 and max_capacity ({a.max_capacity})",
-                    a.min_capacity)
-    if kind == "async":
-        if a.target_invocations_per_instance is not None or a.custom_metric is not None:
-            raise _fail("autoscaling.target_invocations_per_instance",
-                        "async endpoints scale on their backlog: use target_backlog_per_instance",
-                        a.target_invocations_per_instance)
-        if a.target_backlog_per_instance is None or a.target_backlog_per_instance <= 0:
-            raise _fail("autoscaling.target_backlog_per_instance", "a positive target is required for async",
-                        a.target_backlog_per_instance)
-    else:
-        if a.min_capacity == 0:
-            raise _fail("autoscaling.min_capacity", "only async endpoints can scale to zero", 0)
-        if a.target_backlog_per_instance is not None:
-            raise _fail("autoscaling.target_backlog_per_instance", "only valid for async endpoints",
-                        a.target_backlog_per_instance)
-        if a.target_invocations_per_instance is None and a.custom_metric is None:
-            raise _fail("autoscaling.target_invocations_per_instance",
-                        "required for real-time autoscaling (or give custom_metric)", None)
-        if a.target_invocations_per_instance is not None and a.target_invocations_per_instance <= 0:
-            raise _fail("autoscaling.target_invocations_per_instance", "must be positive",
-                        a.target_invocations_per_instance)
-    for name, seconds in (("scale_in_cooldown_seconds", a.scale_in_cooldown_seconds),
-                          ("scale_out_cooldown_seconds", a.scale_out_cooldown_seconds)):
-        if seconds < 0:
-            raise _fail(f"autoscaling.{name}", "must not be negative", seconds)
-    for j, s in enumerate(a.scheduled):
-        if s.min_capacity is None and s.max_capacity is None:
-            raise _fail(f"autoscaling.scheduled[{j}]", "set min_capacity, max_capacity or both", s.name)
-        if s.min_capacity is not None and s.max_capacity is not None and s.min_capacity > s.max_capacity:
-            raise _fail(f"autoscaling.scheduled[{j}].min_capacity",
-                        f"must not exceed max_capacity ({s.max_capacity})", s.min_capacity)
-        if s.min_capacity == 0 and kind != "async":
-            raise _fail(f"autoscaling.scheduled[{j}].min_capacity", "only async endpoints can scale to zero", 0)
-        if not re.match(r"^(cron|rate|at)\(.+\)$", s.schedule):
-            raise _fail(f"autoscaling.scheduled[{j}].schedule", "must be cron(...), rate(...) or at(...)",
-                        s.schedule)
-    for i, v in enumerate(variants):
-        if v.instance_type and re.match(r"^ml\.t[0-9]", v.instance_type):
-            raise _fail(f"variants[{i}].instance_type", "burstable instances cannot be autoscaled",
-                        v.instance_type)
-
-
-def _check_deployment(d: DeploymentGuardrails, variants: Sequence[ProductionVariant]) -> None:
-    if d.strategy not in ("all_at_once", "canary", "linear", "rolling"):
-        raise _fail("deployment.strategy", "must be all_at_once, canary, linear or rolling", d.strategy)
-    if d.strategy == "canary":
-        _check_range("deployment.canary_percent", d.canary_percent, 1, 50)
-    if d.strategy == "linear":
-        _check_range("deployment.linear_step_percent", d.linear_step_percent, 10, 50)
-    if d.strategy == "rolling":
-        if len(variants) > 1:
-            raise _fail("deployment.strategy", "rolling deployments do not support more than one variant",
-                        d.strategy)
-        _check_range("deployment.rolling_batch_percent", d.rolling_batch_percent, 5, 50)
-        _check_range("deployment.max_execution_timeout_seconds", d.max_execution_timeout_seconds, 600, 28800)
-    else:
-        _check_range("deployment.max_execution_timeout_seconds", d.max_execution_timeout_seconds, 600, 14400)
-    _check_range("deployment.wait_seconds", d.wait_seconds, 0, 3600)
-    _check_range("deployment.termination_wait_seconds", d.termination_wait_seconds, 0, 3600)
 
 
 class EndpointBase(cdk.Resource):

@@ -31,7 +31,6 @@ from sagemaker_platform.constructs.endpoint import (
     ScheduledCapacity,
     ServerlessConfig,
 )
-from sagemaker_platform.constructs.instance_storage import NVME_INSTANCE_FAMILIES, has_instance_storage
 from sagemaker_platform.constructs.model import Model
 
 IMAGE = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:1.0"
@@ -296,22 +295,6 @@ def test_ebs_instances_keep_the_volume_key_and_no_acknowledgement(env: Env) -> N
     assert not ep.volume_key_omitted
     env.template().has_resource_properties("AWS::SageMaker::EndpointConfig", {"KmsKeyId": Match.any_value()})
     assert not [a for a in list_acknowledgements(env.stack) if a[1] in NVME_KMS_RULES]
-
-
-@pytest.mark.parametrize(("instance_type", "nvme"), [
-    ("ml.g5.xlarge", True), ("ml.g6.xlarge", True), ("ml.p5.48xlarge", True), ("ml.c5d.large", True),
-    ("ml.r5d.large", True), ("ml.p3dn.24xlarge", True), ("ml.trn1.2xlarge", True), ("ml.m6gd.large", True),
-    ("ml.m5.large", False), ("ml.c5.xlarge", False), ("ml.g4ad.xlarge", False), ("ml.inf2.xlarge", False),
-    ("ml.p3.2xlarge", False), ("ml.t2.medium", False), ("ml.r5.large", False), ("ml.c6g.large", False),
-])
-def test_instance_storage_list(instance_type: str, nvme: bool) -> None:
-    assert has_instance_storage(instance_type) is nvme
-
-
-def test_instance_storage_list_is_families_only() -> None:
-    assert all(re.fullmatch(r"[a-z]+[0-9][a-z0-9]*", f) for f in NVME_INSTANCE_FAMILIES)
-    with pytest.raises(ValueError, match="not a SageMaker instance type"):
-        has_instance_storage("g5.xlarge")
 
 
 # ----------------------------------------------------------------------------------------------- hashed names
