@@ -11,6 +11,7 @@ import re
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from sagemaker_platform.acknowledgements import (
@@ -21,32 +22,41 @@ from sagemaker_platform.acknowledgements import (
 )
 from sagemaker_platform.constructs import cors
 from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.rules import is_token
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 class ExistingBucketCors(Construct):
-    """Merge the Studio rule (and the Canvas local-upload rule) into an existing bucket's CORS configuration."""
+    """Merge the Studio rule (and the Canvas local-upload rule) into an existing bucket's CORS configuration.
+
+    :param bucket: the bucket (usually ``s3.Bucket.from_bucket_name``: one this stack does not own).
+    :param canvas: also merge the Canvas local-upload rule.
+    :param encryption_key: encrypts the handler's logs.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        bucket_name: str,
+        bucket: s3.IBucket,
         canvas: bool = False,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
+        require("ExistingBucketCors", "bucket", bucket, s3.IBucket)
         super().__init__(scope, construct_id)
-        if not cdk.Token.is_unresolved(bucket_name) and not BUCKET_NAME.match(bucket_name):
+        bucket_name = bucket.bucket_name
+        if not is_token(bucket_name) and not BUCKET_NAME.match(bucket_name):
             raise ValueError(
-                f"ExistingBucketCors bucket_name: not a valid S3 bucket name (got {bucket_name!r})"
+                f"ExistingBucketCors bucket: not a valid S3 bucket name (got {bucket_name!r})"
             )
-        provider = HandlerProvider.of(self, "bucket_cors", log_key=log_key, waits=False)
+        provider = HandlerProvider.of(self, "bucket_cors", log_key=encryption_key, waits=False)
         provider.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetBucketCORS", "s3:PutBucketCORS"],
-                resources=[f"arn:{cdk.Stack.of(self).partition}:s3:::{bucket_name}"],
+                resources=[bucket.bucket_arn],
             )
         )
         acknowledge(provider.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)

@@ -50,21 +50,18 @@ class CanvasSettings(Construct):
         domain: IStudioDomain,
         user_profile_name: str | None = None,
         workspace_s3_uri: str | None = None,
-        workspace_key: kms.IKey | None = None,
         time_series_role: iam.IRole | None = None,
         model_registry: bool = True,
         direct_deploy: bool = True,
         kendra: bool = False,
         generative_ai_role: iam.IRole | None = None,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if workspace_s3_uri is not None and not (
             cdk.Token.is_unresolved(workspace_s3_uri) or workspace_s3_uri.startswith("s3://")
         ):
             raise ValueError(f"CanvasSettings workspace_s3_uri: must start with s3:// (got {workspace_s3_uri!r})")
-        if workspace_key is not None and workspace_s3_uri is None:
-            raise ValueError("CanvasSettings workspace_key: only with workspace_s3_uri (got a key and no URI)")
         settings: dict[str, Any] = {
             "TimeSeriesForecastingSettings": {"Status": "ENABLED" if time_series_role else "DISABLED"},
             "ModelRegisterSettings": {"Status": "ENABLED" if model_registry else "DISABLED"},
@@ -77,13 +74,13 @@ class CanvasSettings(Construct):
             settings["GenerativeAiSettings"] = {"AmazonBedrockRoleArn": generative_ai_role.role_arn}
         if workspace_s3_uri is not None:
             settings["WorkspaceSettings"] = {"S3ArtifactPath": workspace_s3_uri}
-            if workspace_key is not None:
-                settings["WorkspaceSettings"]["S3KmsKeyId"] = workspace_key.key_arn
+            if encryption_key is not None:
+                settings["WorkspaceSettings"]["S3KmsKeyId"] = encryption_key.key_arn
         stack = cdk.Stack.of(self)
         provider = HandlerProvider.of(
             self,
             "canvas_settings",
-            log_key=log_key,
+            log_key=encryption_key,
             total_timeout=cdk.Duration.minutes(30),
             query_interval=cdk.Duration.seconds(15),
         )
@@ -128,7 +125,7 @@ class CanvasIdleShutdown(Construct):
 
     Nothing waits on a scheduled run, so failures have a destination: undeliverable schedule events and failed
     invocations go to a KMS-encrypted dead-letter queue (``dead_letter_queue``; the key is ``dead_letter_key``,
-    else ``log_key``), and ``alarms`` fire on the function's Errors and on a message in that queue, notifying
+    else ``encryption_key``), and ``alarms`` fire on the function's Errors and on a message in that queue, notifying
     ``alarm_topic`` when given.
     """
 
@@ -139,7 +136,7 @@ class CanvasIdleShutdown(Construct):
         *,
         domain: IStudioDomain,
         idle_minutes: int = 120,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
         schedule: events.Schedule | None = None,
         dead_letter_key: kms.IKey | None = None,
         alarm_topic: sns.ITopic | None = None,
@@ -147,18 +144,18 @@ class CanvasIdleShutdown(Construct):
         super().__init__(scope, construct_id)
         if not 60 <= idle_minutes <= 1440:
             raise ValueError(f"CanvasIdleShutdown idle_minutes: must be 60-1440 (got {idle_minutes})")
-        queue_key = dead_letter_key or log_key
+        queue_key = dead_letter_key or encryption_key
         if queue_key is None:
             raise ValueError(
                 "CanvasIdleShutdown dead_letter_key: a KMS key is required to encrypt the dead-letter queue "
-                "(got None, and no log_key either)"
+                "(got None, and no encryption_key either)"
             )
         stack = cdk.Stack.of(self)
         log_group = logs.LogGroup(
             self,
             "Logs",
             retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=log_key,
+            encryption_key=encryption_key,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         role = iam.Role(
@@ -262,7 +259,7 @@ class SageMakerProjects(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, roles: list[iam.IRole], log_key: kms.IKey | None = None
+        self, scope: Construct, construct_id: str, *, roles: list[iam.IRole], encryption_key: kms.IKey | None = None
     ) -> None:
         super().__init__(scope, construct_id)
         if not roles:
@@ -270,7 +267,7 @@ class SageMakerProjects(Construct):
         provider = HandlerProvider.of(
             self,
             "projects",
-            log_key=log_key,
+            log_key=encryption_key,
             total_timeout=cdk.Duration.minutes(20),
             query_interval=cdk.Duration.seconds(15),
         )

@@ -131,7 +131,7 @@ class StudioDomainBase(cdk.Resource):
                 domain=self,
                 delete_private_space_data=options.delete_private_space_data,
                 timeout=options.timeout,
-                log_key=options.encryption_key,
+                encryption_key=options.encryption_key,
             )
             self._teardowns[id(stack)] = teardown
         return teardown
@@ -424,7 +424,7 @@ class StudioDomain(StudioDomainBase):
                 home_efs_file_system_id=self.home_efs_file_system_id,
                 home_efs=teardown.home_efs,
                 timeout=teardown.timeout,
-                log_key=teardown.encryption_key,
+                encryption_key=teardown.encryption_key,
             )
         self._check_unguarded(self._own_stack)
 

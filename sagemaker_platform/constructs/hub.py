@@ -104,8 +104,8 @@ class PrivateHub(Construct):
     :param keywords: search keywords, lower case.
     :param storage_bucket: an existing bucket for the hub's content; else one is created with ``encryption_key``
         and access logs to ``access_log_bucket``.
+    :param encryption_key: encrypts the storage bucket this creates and the content handler's logs.
     :param storage_prefix: the key prefix of the hub's content in the bucket.
-    :param log_key: the key of the content handler's log groups.
     """
 
     def __init__(
@@ -121,7 +121,6 @@ class PrivateHub(Construct):
         encryption_key: kms.IKey | None = None,
         access_log_bucket: s3.IBucket | None = None,
         storage_prefix: str = "hub",
-        log_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         _check_name("PrivateHub name", name, MAX_BASE_NAME)
@@ -145,7 +144,7 @@ class PrivateHub(Construct):
             ).bucket
         self.bucket = storage_bucket
         self.storage_prefix = f"{prefix}/"
-        self.log_key = log_key
+        self.encryption_key = encryption_key
         self.hub_name = f"{name}-{_storage_digest(storage_bucket, self.storage_prefix)}"
         self.storage_uri = f"s3://{storage_bucket.bucket_name}/{self.storage_prefix}"
         self.hub = sagemaker.CfnHub(
@@ -188,7 +187,7 @@ class PrivateHub(Construct):
             self._handler = HandlerProvider.of(
                 self,
                 "hub_content",
-                log_key=self.log_key,
+                log_key=self.encryption_key,
                 total_timeout=cdk.Duration.hours(1),
                 query_interval=cdk.Duration.seconds(30),
             )

@@ -120,7 +120,7 @@ class Model(Construct):
         model_package_arn: str | None = None,
         environment: Mapping[str, str] | None = None,
         artifact_bucket: s3.IBucket | None = None,
-        artifact_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
         vpc_subnets: Sequence[ec2.ISubnet] = (),
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         network_isolation: bool = False,
@@ -176,7 +176,7 @@ class Model(Construct):
             self.resource.node.add_dependency(self.role)
 
         if owns_role:
-            self._grant_artifacts(stack, model_data_url, artifact_bucket, artifact_key)
+            self._grant_artifacts(stack, model_data_url, artifact_bucket, encryption_key)
             self._grant_image(stack, image, model_package_arn)
             self._grant_logs(stack)
             if vpc_subnets:

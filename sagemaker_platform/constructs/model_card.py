@@ -244,7 +244,7 @@ class ModelCard(Construct):
         training_details: TrainingDetails | None = None,
         evaluation_details: Sequence[EvaluationDetail] = (),
         additional_information: AdditionalInformation | None = None,
-        kms_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -274,7 +274,9 @@ class ModelCard(Construct):
             model_card_status=self.status,
             content=content,
             security_config=(
-                sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=kms_key.key_arn) if kms_key else None
+                sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=encryption_key.key_arn)
+                if encryption_key
+                else None
             ),
         )
         self.resource.apply_removal_policy(removal_policy)

@@ -59,7 +59,7 @@ class StudioNetwork(Construct):
         create_endpoints: bool = True,
         canvas: bool = False,
         extra_interface_endpoints: Sequence[str] = (),
-        flow_log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if existing_vpc_id:
@@ -105,7 +105,7 @@ class StudioNetwork(Construct):
                 self,
                 "FlowLogs",
                 retention=logs.RetentionDays.ONE_YEAR,
-                encryption_key=flow_log_key,
+                encryption_key=encryption_key,
                 removal_policy=cdk.RemovalPolicy.RETAIN,
             )
             flow_log = vpc.add_flow_log(

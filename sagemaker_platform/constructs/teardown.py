@@ -80,7 +80,7 @@ class StudioTeardown(Construct):
     :param spaces: spaces to guard now.
     :param delete_private_space_data: delete users' private spaces (and their EBS data) with them.
     :param timeout: how long to wait for apps to stop, 10-120 minutes.
-    :param log_key: encrypts the handler's logs.
+    :param encryption_key: encrypts the handler's logs.
     """
 
     def __init__(
@@ -93,7 +93,7 @@ class StudioTeardown(Construct):
         spaces: Sequence[StudioSpace] = (),
         delete_private_space_data: bool = False,
         timeout: cdk.Duration | None = None,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         minutes = int((timeout or cdk.Duration.minutes(60)).to_minutes())
@@ -101,7 +101,7 @@ class StudioTeardown(Construct):
             raise ValueError(f"StudioTeardown timeout: must be 10-120 minutes (got {minutes})")
         self._domain = domain
         self._provider = HandlerProvider.of(
-            self, "studio_teardown", log_key=log_key, total_timeout=cdk.Duration.minutes(minutes + 5)
+            self, "studio_teardown", log_key=encryption_key, total_timeout=cdk.Duration.minutes(minutes + 5)
         )
         self._provider.add_to_policy(
             iam.PolicyStatement(actions=["sagemaker:ListApps", "sagemaker:ListSpaces"], resources=["*"]),
@@ -173,14 +173,14 @@ class DomainCleanup(Construct):
         home_efs_file_system_id: str,
         home_efs: str = "retain",
         timeout: cdk.Duration | None = None,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if home_efs not in ("retain", "delete"):
             raise ValueError(f"DomainCleanup home_efs: must be retain or delete (got {home_efs!r})")
         stack = cdk.Stack.of(self)
         provider = HandlerProvider.of(
-            self, "domain_leftovers", log_key=log_key, total_timeout=timeout or cdk.Duration.minutes(60)
+            self, "domain_leftovers", log_key=encryption_key, total_timeout=timeout or cdk.Duration.minutes(60)
         )
         vpc_arn = stack.format_arn(service="ec2", resource="vpc", resource_name=vpc_id)
         provider.add_to_policy(

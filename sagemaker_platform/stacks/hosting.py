@@ -113,7 +113,7 @@ class HostingStack(cdk.Stack):
             model_package_arn=m.model_package_arn,
             environment=m.environment,
             artifact_bucket=artifact_bucket,
-            artifact_key=kms.Key.from_key_arn(self, f"ArtifactKey{i}", m.artifact_key_arn)
+            encryption_key=kms.Key.from_key_arn(self, f"ArtifactKey{i}", m.artifact_key_arn)
             if m.artifact_key_arn else None,
             vpc_subnets=subnets,
             security_groups=groups,

@@ -42,7 +42,7 @@ class NetworkStack(cdk.Stack):
             create_endpoints=net.create_endpoints,
             canvas=config.domain.canvas.enabled,
             extra_interface_endpoints=net.extra_interface_endpoints,
-            flow_log_key=self.logs_key.key,
+            encryption_key=self.logs_key,
         )
 
     def _agnostic(self) -> bool:

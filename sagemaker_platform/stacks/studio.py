@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -16,7 +17,7 @@ from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
 from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.key import PlatformKey
-from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig, builtin_script
+from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
 
@@ -27,16 +28,9 @@ def ssm_name(config: PlatformConfig, *parts: str) -> str:
 
 
 def lcc_script(config: PlatformConfig, lc: LifecycleConfigSection) -> str:
-    if lc.builtin is not None:
-        return builtin_script(lc.builtin).read_text(encoding="utf-8")
-    assert lc.script is not None
-    path = (config.source_dir / lc.script).resolve()
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(
-            f"domain.lifecycle_configs[{lc.name}].script: cannot read {str(path)!r} ({exc.strerror})"
-        ) from None
+    """The lifecycle config's script, as the config loader read it (stacks read no files)."""
+    del config
+    return lc.script_text
 
 
 def idle_shutdown(config: PlatformConfig) -> IdleShutdown | None:
@@ -151,12 +145,11 @@ class StudioStack(cdk.Stack):
                 "CanvasSettings",
                 domain=self.domain,
                 workspace_s3_uri=self.bucket.s3_uri("canvas"),
-                workspace_key=self.key.key,
                 time_series_role=analyst if d.canvas.time_series_forecasting else None,
                 model_registry=d.canvas.model_registry,
                 direct_deploy=d.canvas.direct_deploy,
                 kendra=bool(d.canvas.kendra_index_ids),
-                log_key=self.key.key,
+                encryption_key=self.key,
             )
             self.cleanup.guard(self.canvas)
             if d.canvas.idle_shutdown_minutes:
@@ -165,12 +158,15 @@ class StudioStack(cdk.Stack):
                     "CanvasIdleShutdown",
                     domain=self.domain,
                     idle_minutes=d.canvas.idle_shutdown_minutes,
-                    log_key=self.key.key,
+                    encryption_key=self.key,
                 )
         if d.projects:
-            SageMakerProjects(self, "Projects", roles=[r.role for r in self.roles.values()], log_key=self.key.key)
+            SageMakerProjects(self, "Projects", roles=list(self.roles.values()), encryption_key=self.key)
         for i, bucket_name in enumerate(config.buckets.merge_cors_into):
-            ExistingBucketCors(self, f"Cors{i}", bucket_name=bucket_name, canvas=d.canvas.enabled, log_key=self.key.key)
+            ExistingBucketCors(
+                self, f"Cors{i}", bucket=s3.Bucket.from_bucket_name(self, f"CorsBucket{i}", bucket_name),
+                canvas=d.canvas.enabled, encryption_key=self.key,
+            )
 
         self._publish(config)
         cdk.CfnOutput(self, "DomainId", value=self.domain.domain_id)

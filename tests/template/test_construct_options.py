@@ -199,7 +199,7 @@ CASES: dict[str, Case] = {
     "model-environment": lambda p: p.model(environment={"LOG_LEVEL": "info"}),
     "model-network-isolation": lambda p: p.model(network_isolation=True),
     "model-vpc": lambda p: p.model(**dict(zip(("vpc_subnets", "security_groups"), p.vpc(), strict=True))),
-    "model-artifact-key": lambda p: p.model(artifact_key=p.key("ArtifactKey")),
+    "model-artifact-key": lambda p: p.model(encryption_key=p.key("ArtifactKey")),
     "model-own-role": lambda p: p.model(role=p.role("ModelRole")),
     # ModelEndpoint
     "endpoint-realtime": lambda p: p.endpoint(variants=realtime()),
@@ -253,7 +253,7 @@ CASES: dict[str, Case] = {
     # ModelCard
     "card-minimal": lambda p: ModelCard(p.stack, "C", model_card_name="churn"),
     "card-full": lambda p: ModelCard(
-        p.stack, "C", model_card_name="churn", status="PendingReview", kms_key=p.key("CardKey"),
+        p.stack, "C", model_card_name="churn", status="PendingReview", encryption_key=p.key("CardKey"),
         model_overview=ModelOverview(model_description="d", model_owner="o", model_creator="c", problem_type="p",
                                      algorithm_type="xgboost", model_id="m", model_name="churn", model_version=2,
                                      model_artifacts=[URL], inference_images=[IMAGE]),
@@ -276,7 +276,7 @@ CASES: dict[str, Case] = {
     "network-no-endpoints": lambda p: StudioNetwork(p.stack, "Net", create_endpoints=False),
     "network-extra-endpoints": lambda p: StudioNetwork(
         p.stack, "Net", extra_interface_endpoints=["sagemaker.featurestore-runtime"]),
-    "network-flow-log-key": lambda p: StudioNetwork(p.stack, "Net", flow_log_key=p.key("FlowKey")),
+    "network-flow-log-key": lambda p: StudioNetwork(p.stack, "Net", encryption_key=p.key("FlowKey")),
     "network-existing": lambda p: StudioNetwork(
         p.stack, "Net", existing_vpc_id="vpc-0123456789abcdef0", existing_subnets=[
             ExistingSubnet("subnet-0123456789abcdef0", "eu-west-1a", "rtb-0123456789abcdef0"),

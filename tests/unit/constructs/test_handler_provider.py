@@ -172,7 +172,7 @@ def test_canvas_idle_shutdown_has_a_dead_letter_queue_and_alarms() -> None:
     stack = _stack()
     key = PlatformKey(stack, "Key", alias="studio", description="k")
     domain = ImportedStudioDomain(stack, "D", domain_id="d-abc", domain_arn=None)
-    idle = CanvasIdleShutdown(stack, "Idle", domain=domain, log_key=key.key)
+    idle = CanvasIdleShutdown(stack, "Idle", domain=domain, encryption_key=key)
     t = Template.from_stack(stack)
     queue_id = _queue_is_encrypted_ssl_only_and_kept(t, _key_id(stack, key))
     queue_arn = {"Fn::GetAtt": [queue_id, "Arn"]}
@@ -228,7 +228,7 @@ def test_alarm_topic_is_notified_and_may_publish() -> None:
     key = PlatformKey(stack, "Key", alias="studio", description="k")
     topic = sns.Topic(stack, "Ops", master_key=key.key, enforce_ssl=True)
     domain = ImportedStudioDomain(stack, "D", domain_id="d-abc", domain_arn=None)
-    CanvasIdleShutdown(stack, "Idle", domain=domain, log_key=key.key, alarm_topic=topic)
+    CanvasIdleShutdown(stack, "Idle", domain=domain, encryption_key=key, alarm_topic=topic)
     t = Template.from_stack(stack)
     topic_ref = stack.resolve(topic.topic_arn)
     for alarm in t.find_resources("AWS::CloudWatch::Alarm").values():
@@ -299,7 +299,7 @@ def test_clean_under_every_pack_with_narrow_acknowledgements(with_topic: bool) -
     key = PlatformKey(stack, "Key", alias="platform", description="k")
     alarm_topic = ApprovalTopic(stack, "Ops", key=key.key).topic if with_topic else None
     domain = ImportedStudioDomain(stack, "D", domain_id="d-abc", domain_arn=None)
-    CanvasIdleShutdown(stack, "Idle", domain=domain, log_key=key.key, alarm_topic=alarm_topic)
+    CanvasIdleShutdown(stack, "Idle", domain=domain, encryption_key=key, alarm_topic=alarm_topic)
     topic = ApprovalTopic(stack, "Topic", key=key.key)
     ModelPackageGroup(
         stack, "G", model_package_group_name="churn", notification_topic=topic.topic, alarm_topic=alarm_topic
