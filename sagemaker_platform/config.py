@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -289,11 +290,22 @@ class LifecycleConfigSection(_Section):
     builtin: str | None = None
     default: bool = False
 
+    # The script's text, read by the loader (:func:`parse_config`) so that stacks never read files.
+    _text: str | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _one_source(self) -> LifecycleConfigSection:
         if (self.script is None) == (self.builtin is None):
             raise ValueError("set exactly one of script (a file path) or builtin (a packaged script name)")
         return self
+
+    @property
+    def script_text(self) -> str:
+        """The script itself (the file or the packaged script), as the loader read it."""
+        if self._text is None:
+            raise ValueError(f"lifecycle config {self.name}: its script was not read; load configs with load_config "
+                             "or parse_config")
+        return self._text
 
 
 class CanvasSection(_Section):
@@ -624,6 +636,18 @@ class PipelineEnvironmentSection(_Section):
     region: Region
     config: Annotated[str, Field(min_length=1, max_length=1024)]
     manual_approval: bool = False
+
+    # The environment's own config, loaded by the loader (:func:`parse_config`) so that stacks never read files.
+    _loaded: Any = PrivateAttr(default=None)
+
+    @property
+    def loaded_config(self) -> PlatformConfig:
+        """The environment's config file, loaded and checked against this stage (account, region)."""
+        if self._loaded is None:
+            raise ValueError(f"pipeline environment {self.name}: its config was not loaded; load configs with "
+                             "load_config or parse_config")
+        loaded: PlatformConfig = self._loaded
+        return loaded
 
 
 class PipelineSection(_Section):
@@ -1043,7 +1067,14 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def parse_config(data: Any, source: str | None = None, source_dir: Path | None = None) -> PlatformConfig:
-    """Validate a mapping (as loaded from YAML) into a :class:`PlatformConfig`; raise one ConfigError."""
+    """Validate a mapping (as loaded from YAML) into a :class:`PlatformConfig`; raise one ConfigError.
+
+    Files the config names are read here, relative to ``source_dir``: lifecycle scripts (``script_text``) and,
+    for an enabled pipeline, each environment's config (``loaded_config``)."""
+    return _parse(data, source, source_dir, environments=True)
+
+
+def _parse(data: Any, source: str | None, source_dir: Path | None, *, environments: bool) -> PlatformConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -1058,10 +1089,62 @@ def parse_config(data: Any, source: str | None = None, source_dir: Path | None =
         raise ConfigError(_field_path(tuple(err["loc"])), message, err.get("input"), source) from None
     try:
         _check_references(cfg)
+        _read_scripts(cfg)
     except ConfigError as exc:
         exc.source = source
         raise
+    if environments and cfg.pipeline.enabled:
+        _load_environments(cfg, source)
     return cfg
+
+
+# Packaged lifecycle scripts (``builtin:``); the same folder as ``constructs.lifecycle_config.BUILTIN_DIR``.
+BUILTIN_SCRIPTS = Path(__file__).resolve().parent / "lcc"
+
+
+def _read_text(path: Path, field: str, value: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(field, f"cannot read {str(path)!r} ({exc.strerror})", value) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(field, f"{str(path)!r} is not UTF-8 text (byte {exc.start})", value) from None
+
+
+def _read_scripts(cfg: PlatformConfig) -> None:
+    """Read every lifecycle script the config names: a file relative to the config's folder, or a packaged one."""
+    for i, lc in enumerate(cfg.domain.lifecycle_configs):
+        if lc.builtin is not None:
+            path = BUILTIN_SCRIPTS / f"{lc.builtin}.sh"
+            if not re.fullmatch(r"[a-z0-9-]+", lc.builtin) or not path.is_file():
+                known = ", ".join(sorted(p.stem for p in BUILTIN_SCRIPTS.glob("*.sh")))
+                raise ConfigError(f"domain.lifecycle_configs[{i}].builtin", f"no packaged script of that name "
+                                  f"(known: {known})", lc.builtin)
+            lc._text = _read_text(path, f"domain.lifecycle_configs[{i}].builtin", lc.builtin)
+        else:
+            assert lc.script is not None  # the section requires exactly one source
+            path = (cfg.source_dir / lc.script).resolve()
+            lc._text = _read_text(path, f"domain.lifecycle_configs[{i}].script", lc.script)
+
+
+def _load_environments(cfg: PlatformConfig, source: str | None) -> None:
+    """Load each pipeline environment's config (relative to the pipeline config's folder) and check it fits its
+    stage. An error inside an environment's file names that file; a mismatch names the pipeline config."""
+    for i, env in enumerate(cfg.pipeline.environments):
+        where = f"pipeline.environments[{i}]"
+        file = cfg.source_dir / env.config
+        loaded = _parse(_read_yaml(file, str(file)), str(file), file.parent, environments=False)
+        p = loaded.platform
+        if loaded.pipeline.enabled:
+            raise ConfigError(f"{where}.config", "an environment's config must not enable a pipeline itself",
+                              env.config, source)
+        if p.account is not None and p.account != env.account:
+            raise ConfigError(f"{where}.account", f"differs from platform.account in {env.config} ({p.account})",
+                              env.account, source)
+        if p.region is not None and p.region != env.region:
+            raise ConfigError(f"{where}.region", f"differs from platform.region in {env.config} ({p.region})",
+                              env.region, source)
+        env._loaded = loaded
 
 
 class _StrictLoader(yaml.SafeLoader):

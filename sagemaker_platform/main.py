@@ -76,15 +76,15 @@ def main(
 
                 import aws_cdk as cdk
 
-                from sagemaker_platform.stacks.platform import build_platform
-
                 app = cdk.App(outdir=str(staging), context=context)  # None: the CLI's context, from the environment
-                platform = build_platform(app, config)
+                platform = build_app(app, config)
                 origins = _origins(source, config, platform)
                 app.synth()
             except ConfigError as exc:
                 exc.source = exc.source or source
                 return _fail(err, f"config error: {exc}", EXIT_BAD_INPUT)
+            except ImportError as exc:  # an installation problem (compliance.ComplianceUnavailable), not bad input
+                return _fail(err, f"error: {exc}", EXIT_INTERNAL)
             except RuntimeError as exc:  # an error thrown inside the CDK, through jsii
                 return _fail(err, f"config error: {_synth_error(exc, staging, source, origins)}", EXIT_BAD_INPUT)
             except Exception as exc:  # a bug, not bad input: still one line, but exit 1
@@ -101,6 +101,19 @@ def main(
     finally:
         if final is not None or not published:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_app(app: Any, config: PlatformConfig, *, compliance: bool = True) -> Any:
+    """Build what ``config`` describes into ``app``: the delivery pipeline (``pipeline.enabled``; each environment
+    is built in its stage) or the platform's stacks; then attach the compliance packs. This is the one place that
+    chooses, so the platform and the pipeline modules never import each other. Returns the built ``Platform``."""
+    if config.pipeline.enabled:
+        from sagemaker_platform.stacks.pipeline import build_pipeline
+
+        return build_pipeline(app, config, compliance=compliance)
+    from sagemaker_platform.stacks.platform import build_platform
+
+    return build_platform(app, config, compliance=compliance)
 
 
 def _cli_context() -> dict[str, Any]:

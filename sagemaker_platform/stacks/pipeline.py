@@ -9,7 +9,8 @@ same stack names, so an environment first deployed by hand can be taken over by 
 can share an account, since every stack is named by platform and environment).
 
 An environment's ``config`` path is resolved against the directory of the pipeline config file, like every other
-relative path in a config (``config/examples/pipeline.yaml`` names ``../environments/dev.yaml``).
+relative path in a config (``config/examples/pipeline.yaml`` names ``../environments/dev.yaml``); the config loader
+reads and checks those files (``PipelineEnvironmentSection.loaded_config``), so this module reads no config.
 """
 
 from __future__ import annotations
@@ -33,15 +34,16 @@ from sagemaker_platform.acknowledgements import (
     acknowledge,
     acknowledge_wildcards,
 )
+from sagemaker_platform.compliance import apply_compliance
 from sagemaker_platform.config import (
     ConfigError,
-    PipelineEnvironmentSection,
     PipelineSourceSection,
     PlatformConfig,
     load_config,
 )
 from sagemaker_platform.constructs.bucket import AccessLogBucket, SecureBucket
 from sagemaker_platform.constructs.key import PlatformKey
+from sagemaker_platform.stacks.environment import Platform, accept_findings, build_environment, config_field
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGE_JSON = REPO_ROOT / "package.json"
@@ -66,22 +68,6 @@ def pinned_cli_version(package_json: Path = PACKAGE_JSON) -> str | None:
     return version.lstrip("^~=") if isinstance(version, str) else None
 
 
-def environment_config(config: PlatformConfig, env: PipelineEnvironmentSection) -> PlatformConfig:
-    """Load one environment's config (relative to the pipeline config's folder) and check it fits its stage."""
-    where = f"pipeline.environments[{env.name}]"
-    cfg = load_config(config.source_dir / env.config)
-    p = cfg.platform
-    if cfg.pipeline.enabled:
-        raise ConfigError(f"{where}.config", "an environment's config must not enable a pipeline itself", env.config)
-    if p.account is not None and p.account != env.account:
-        raise ConfigError(f"{where}.account", f"differs from platform.account in {env.config} ({p.account})",
-                          env.account)
-    if p.region is not None and p.region != env.region:
-        raise ConfigError(f"{where}.region", f"differs from platform.region in {env.config} ({p.region})",
-                          env.region)
-    return cfg
-
-
 def _find_config_file(config: PlatformConfig) -> str | None:
     """The YAML file in ``config.source_dir`` that parses to exactly this config (for apps built without
     ``-c config=``, such as tests), or None when there is not exactly one."""
@@ -96,17 +82,15 @@ def _find_config_file(config: PlatformConfig) -> str | None:
 
 
 class PlatformStage(cdk.Stage):
-    """One environment: the stacks ``build_platform`` builds for its config (without the compliance packs, which
-    the app attaches once at its root and which check stage stacks too)."""
+    """One environment: the stacks :func:`build_environment` builds for its config (the compliance packs are
+    attached once, at the app's root, and check stage stacks too)."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: PlatformConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        from sagemaker_platform.stacks.platform import build_platform  # platform.py imports this module lazily
-
         self.config = config
-        self.platform = build_platform(self, config, compliance=False)
+        self.platform = build_environment(self, config)
 
 
 class PipelineStack(cdk.Stack):
@@ -186,7 +170,7 @@ class PipelineStack(cdk.Stack):
 
         self.stages: dict[str, PlatformStage] = {}
         for env in section.environments:
-            env_config = environment_config(config, env)
+            env_config = env.loaded_config
             try:
                 stage = PlatformStage(
                     self, env.name, config=env_config, env=cdk.Environment(account=env.account, region=env.region),
@@ -273,3 +257,17 @@ class PipelineStack(cdk.Stack):
                     "The project's source is the pipeline's artifact (type CODEPIPELINE): it has no repository URL "
                     "and holds no credentials; the repository is reached through the pipeline's source action.",
                 )
+
+
+def build_pipeline(scope: Construct, config: PlatformConfig, *, compliance: bool = True) -> Platform:
+    """Build the delivery pipeline a config with ``pipeline.enabled`` describes into ``scope``: the only stack,
+    with each environment's stacks in its stages; on an App, attach the compliance packs (they check the stages'
+    stacks too). The result's network, studio and users are the first stage's."""
+    with config_field("pipeline"):
+        pipeline = PipelineStack(scope, f"{config.platform.prefix}-pipeline", config=config)
+    accept_findings(config, [pipeline])
+    first = next(iter(pipeline.stages.values())).platform
+    if compliance and isinstance(scope, cdk.App):
+        apply_compliance(scope)
+    return Platform(network=first.network, studio=first.studio, users=first.users, stacks=[pipeline],
+                    pipeline=pipeline)

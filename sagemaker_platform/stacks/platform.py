@@ -1,126 +1,32 @@
-"""Compose the platform's stacks from one config: the only place besides app.py that knows the config model."""
+"""The platform app: one environment's stacks built straight into the App, with the compliance packs attached.
+
+A config that enables the delivery pipeline is built by :mod:`sagemaker_platform.stacks.pipeline` instead;
+:func:`sagemaker_platform.main.build_app` chooses between the two. This module and the pipeline's share
+:mod:`sagemaker_platform.stacks.environment` and do not import each other.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import aws_cdk as cdk
 from constructs import Construct
 
-from sagemaker_platform.compliance import acknowledge, apply_compliance
-from sagemaker_platform.config import PLATFORM_TAG, ConfigError, PlatformConfig, user_stack_of
-from sagemaker_platform.report import ACCEPTED_BY_CONFIG
-from sagemaker_platform.stacks.governance import GovernanceStack
-from sagemaker_platform.stacks.hosting import HostingStack
-from sagemaker_platform.stacks.network import NetworkStack
-from sagemaker_platform.stacks.studio import StudioStack
-from sagemaker_platform.stacks.users import UsersStack
+from sagemaker_platform.compliance import apply_compliance
+from sagemaker_platform.config import PlatformConfig
+from sagemaker_platform.stacks.environment import (
+    Platform,
+    accept_findings,
+    build_environment,
+    config_field,
+    stack_env,
+)
 
-
-@dataclass
-class Platform:
-    """The stacks built for one environment."""
-
-    network: NetworkStack
-    studio: StudioStack
-    users: list[UsersStack] = field(default_factory=list)
-    hosting: HostingStack | None = None
-    governance: GovernanceStack | None = None
-    stacks: list[cdk.Stack] = field(default_factory=list)
-    # Set when the config enables the pipeline: then it is the only stack, and each environment's stacks are
-    # built inside its stages (``pipeline.stages[name].platform``); network and studio are the first stage's.
-    pipeline: cdk.Stack | None = None
-
-
-@contextmanager
-def config_field(path: str) -> Iterator[None]:
-    """Report a construct's ``ValueError`` or a CDK error (raised through jsii as ``RuntimeError``) while building
-    from the config as a :class:`ConfigError` on ``path``: the config's own checks should have caught it, but a
-    bad value must never end in a traceback."""
-    try:
-        yield
-    except ConfigError:
-        raise
-    except (ValueError, RuntimeError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise ConfigError(path, message.removeprefix("ValidationError: ")) from exc
-
-
-def accept_findings(config: PlatformConfig, stacks: list[cdk.Stack]) -> None:
-    """Acknowledge the findings ``compliance.accept`` lists on each stack built from ``config``, with the reason
-    (marked so the synth report can list them apart from the platform's own, narrower acknowledgements)."""
-    for i, accepted in enumerate(config.compliance.accept):
-        reason = f"{ACCEPTED_BY_CONFIG} (compliance.accept[{i}]): {accepted.reason}"
-        for built in stacks:
-            acknowledge(built, accepted.rule, reason)
-
-
-def stack_env(config: PlatformConfig) -> cdk.Environment | None:
-    p = config.platform
-    return cdk.Environment(account=p.account, region=p.region) if (p.account or p.region) else None
+__all__ = ["Platform", "accept_findings", "build_platform", "config_field", "stack_env"]
 
 
 def build_platform(scope: Construct, config: PlatformConfig, *, compliance: bool = True) -> Platform:
-    """Build every stack of the config into ``scope`` (an App, or a pipeline's Stage) and, on an App, attach the
-    compliance packs. A config with ``pipeline.enabled`` builds only the PipelineStack."""
-    if config.pipeline.enabled:
-        from sagemaker_platform.stacks.pipeline import PipelineStack
-
-        with config_field("pipeline"):
-            pipeline = PipelineStack(scope, f"{config.platform.prefix}-pipeline", config=config)
-        accept_findings(config, [pipeline])
-        first = next(iter(pipeline.stages.values())).platform
-        if compliance and isinstance(scope, cdk.App):
-            apply_compliance(scope)
-        return Platform(network=first.network, studio=first.studio, users=first.users, stacks=[pipeline],
-                        pipeline=pipeline)
-    prefix = config.platform.prefix
-    env = stack_env(config)
-    with config_field("network"):
-        network = NetworkStack(scope, f"{prefix}-network", config=config, env=env, stack_name=f"{prefix}-network",
-                               description=f"SageMaker platform {prefix}: VPC and endpoints")
-    with config_field("domain"):
-        studio = StudioStack(
-            scope, f"{prefix}-studio", config=config, network=network.network, env=env, stack_name=f"{prefix}-studio",
-            description=f"SageMaker platform {prefix}: Studio domain, roles, buckets, lifecycle configs",
-        )
-    studio.add_stack_dependency(network, "VPC endpoints exist before the domain")
-    platform = Platform(network=network, studio=studio, stacks=[network, studio])
-    shards: list[list] = [[] for _ in range(config.platform.user_stacks)]
-    for user in config.users:
-        shards[user_stack_of(user.name, config.platform.user_stacks)].append(user)
-    for n, users in enumerate(shards, start=1):
-        if not users:
-            continue
-        with config_field("users"):
-            stack = UsersStack(scope, f"{prefix}-users-{n}", config=config, users=users, env=env,
-                               stack_name=f"{prefix}-users-{n}",
-                               description=f"SageMaker platform {prefix}: user profiles, shard {n}")
-        stack.add_stack_dependency(studio, "the domain, roles and SSM parameters exist first")
-        platform.users.append(stack)
-        platform.stacks.append(stack)
-    if config.endpoints:
-        with config_field("endpoints"):
-            platform.hosting = HostingStack(
-                scope, f"{prefix}-hosting", config=config, network=network.network, env=env,
-                stack_name=f"{prefix}-hosting", description=f"SageMaker platform {prefix}: models and endpoints",
-            )
-        platform.stacks.append(platform.hosting)
-    if config.governance.model_package_groups or config.governance.model_cards:
-        with config_field("governance"):
-            platform.governance = GovernanceStack(
-                scope, f"{prefix}-governance", config=config, env=env, stack_name=f"{prefix}-governance",
-                description=f"SageMaker platform {prefix}: model registry, model cards",
-            )
-        platform.stacks.append(platform.governance)
-    with config_field("platform.tags"):
-        for built in platform.stacks:
-            cdk.Tags.of(built).add(PLATFORM_TAG, prefix)
-            for key, value in config.platform.tags.items():
-                cdk.Tags.of(built).add(key, value)
-    accept_findings(config, platform.stacks)
+    """Build every stack of the environment ``config`` describes into ``scope`` and, on an App, attach the
+    compliance packs (``compliance=False`` leaves them off, e.g. for a picture of the templates)."""
+    platform = build_environment(scope, config)
     if compliance and isinstance(scope, cdk.App):
         apply_compliance(scope)
     return platform

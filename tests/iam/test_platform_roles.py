@@ -93,11 +93,11 @@ def test_pipeline_source_role_may_use_its_connection() -> None:
     """IAM checks the action prefix of the connection ARN's own service (codeconnections or codestar-connections)."""
     from sagemaker_platform.cdk_context import new_app
     from sagemaker_platform.config import load_config
-    from sagemaker_platform.stacks.platform import build_platform
+    from sagemaker_platform.main import build_app
 
     config = load_config(PIPELINE)
     app = new_app(context={"config": str(PIPELINE.relative_to(ROOT))})
-    build_platform(app, config)
+    build_app(app, config)
     assembly = app.synth()
     assert config.pipeline.source is not None and config.pipeline.source.connection_arn
     arn = config.pipeline.source.connection_arn

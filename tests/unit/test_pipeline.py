@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import yaml
 
 from sagemaker_platform.cdk_context import new_app
 from sagemaker_platform.config import ConfigError, load_config
-from sagemaker_platform.stacks.pipeline import BUILD_IMAGE, PipelineStack, synth_commands
+from sagemaker_platform.main import build_app
+from sagemaker_platform.stacks.pipeline import BUILD_IMAGE, PipelineStack, build_pipeline, synth_commands
 from sagemaker_platform.stacks.platform import Platform, build_platform
 from tests.conftest import ROOT
 
@@ -25,7 +27,7 @@ class Built:
     def __init__(self, config_file: str = PIPELINE_CONFIG, *, compliance: bool = True) -> None:
         self.config = load_config(ROOT / config_file)
         self.app = new_app(context={"config": config_file})
-        self.platform: Platform = build_platform(self.app, self.config, compliance=compliance)
+        self.platform: Platform = build_app(self.app, self.config, compliance=compliance)
         assert isinstance(self.platform.pipeline, PipelineStack)
         self.stack: PipelineStack = self.platform.pipeline
         self.assembly = self.app.synth()  # the compliance packs run here, over the stages' stacks too
@@ -212,17 +214,66 @@ def test_environment_config_resolves_against_the_pipeline_config_folder(tmp_path
 
 
 def test_environment_account_must_match_its_config(tmp_path: Path) -> None:
+    """The loader reads the environment's file and checks it fits its stage, before any stack is built."""
     file = _pipeline_file(tmp_path, {"environment": "dev", "account": "999999999999"})
-    with pytest.raises(ConfigError, match=r"pipeline.environments\[dev\].account: differs from platform.account"):
-        PipelineStack(new_app(), "p", config=load_config(file), config_file="config/ci.yaml")
+    with pytest.raises(ConfigError, match=r"pipeline.environments\[0\].account: differs from platform.account") as e:
+        load_config(file)
+    assert e.value.source == str(file) and e.value.value == "111111111111"
+
+
+def test_environment_errors_name_the_environment_file(tmp_path: Path) -> None:
+    file = _pipeline_file(tmp_path, {"environment": "dev", "colour": "blue"})
+    with pytest.raises(ConfigError, match=r"platform.colour: unknown key") as e:
+        load_config(file)
+    assert e.value.source == str(tmp_path / "env.yaml")
+
+
+def test_missing_environment_file_names_it(tmp_path: Path) -> None:
+    file = _pipeline_file(tmp_path, {"environment": "dev"}, config="nowhere.yaml")
+    with pytest.raises(ConfigError, match="cannot read the config file") as e:
+        load_config(file)
+    assert e.value.source == str(tmp_path / "nowhere.yaml")
+
+
+def test_stages_use_the_loaded_environment_configs(tmp_path: Path) -> None:
+    config = load_config(_pipeline_file(tmp_path, {"environment": "dev"}))
+    (env,) = config.pipeline.environments
+    assert env.loaded_config.platform.prefix == "mlp-dev"
+    stack = PipelineStack(new_app(), "p", config=config, config_file="config/ci.yaml")
+    assert stack.stages["dev"].config is env.loaded_config
+
+
+def test_platform_and_pipeline_are_chosen_by_the_app_only() -> None:
+    """build_platform builds one environment; a pipeline config goes through build_pipeline (build_app chooses)."""
+    pipeline_config = load_config(ROOT / PIPELINE_CONFIG)
+    with pytest.raises(ConfigError, match="pipeline.enabled"):
+        build_platform(new_app(), pipeline_config, compliance=False)
+    built = build_pipeline(new_app(context={"config": PIPELINE_CONFIG}), pipeline_config, compliance=False)
+    assert isinstance(built.pipeline, PipelineStack)
+    imports = {name: _imported_modules(ROOT / "sagemaker_platform" / "stacks" / f"{name}.py")
+               for name in ("platform", "pipeline")}
+    assert "sagemaker_platform.stacks.pipeline" not in imports["platform"]
+    assert "sagemaker_platform.stacks.platform" not in imports["pipeline"]
+    assert "sagemaker_platform.stacks.environment" in imports["platform"] & imports["pipeline"]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports, at any depth (lazy imports inside functions included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
 
 
 def test_environment_config_must_not_be_a_pipeline(tmp_path: Path) -> None:
     file = _pipeline_file(tmp_path, {"environment": "dev"})
     env_file = tmp_path / "env.yaml"
     env_file.write_text(file.read_text())
-    with pytest.raises(ConfigError, match="must not enable a pipeline"):
-        PipelineStack(new_app(), "p", config=load_config(file), config_file="config/ci.yaml")
+    with pytest.raises(ConfigError, match=r"pipeline.environments\[0\].config: .*must not enable a pipeline"):
+        load_config(file)
 
 
 def test_pipeline_needs_its_account_and_region(tmp_path: Path) -> None:
