@@ -13,7 +13,7 @@ import sys
 import unicodedata
 import zlib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import yaml
 from pydantic import (
@@ -27,7 +27,10 @@ from pydantic import (
     model_validator,
 )
 
-from sagemaker_platform.rules import config_validator
+from sagemaker_platform import rules
+from sagemaker_platform.rules import RuleError, config_validator
+from sagemaker_platform.rules import idle as idle_rules
+from sagemaker_platform.rules.endpoint import MAX_CAPACITY, MAX_COOLDOWN_SECONDS, check_endpoint, check_schedule
 from sagemaker_platform.vpc_rules import (
     INTERFACE_ENDPOINT_SERVICES,
     RESERVED_ENDPOINTS,
@@ -36,13 +39,13 @@ from sagemaker_platform.vpc_rules import (
 )
 
 # Name rules shared with the constructs (the API's own patterns, with the guide's length limits).
-RESOURCE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
-SPACE_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$"
-PLATFORM_NAME = r"^[a-z][a-z0-9-]{0,19}$"
-ENVIRONMENT_NAME = r"^[a-z][a-z0-9-]{0,11}$"
+RESOURCE_NAME = rules.RESOURCE_NAME.pattern
+SPACE_NAME = rules.SPACE_NAME.pattern
+PLATFORM_NAME = rules.PLATFORM_NAME.pattern
+ENVIRONMENT_NAME = rules.ENVIRONMENT_NAME.pattern
+BUCKET_NAME = rules.BUCKET_NAME.pattern
 # Patterns spell digits [0-9]: the regex engine's \d also matches other scripts' digits (full-width ones).
 ACCOUNT_ID = r"^[0-9]{12}$"
-INSTANCE_TYPE = r"^ml\.[a-z0-9]+\.[a-z0-9]+$"
 AVAILABILITY_ZONE = r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 
 # Every AWS region the platform can be deployed to, by partition (botocore's partitions.json; a test compares).
@@ -253,21 +256,17 @@ class NetworkSection(_Section):
 
 
 # --------------------------------------------------------------------------------------------------- domain
+# The bounds also go into the JSON schema (editors check them); the order of the three is checked by the rule.
+IdleMinutes = Annotated[int, Field(ge=idle_rules.IDLE_MINUTES_MIN, le=idle_rules.IDLE_MINUTES_MAX)]
+
+
 class IdleShutdownSection(_Section):
     """Built-in idle shutdown (AppLifecycleManagement.IdleSettings) for JupyterLab and Code Editor."""
 
     enabled: bool = True
-    idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 120
-    min_idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 60
-    max_idle_timeout_minutes: Annotated[int, Field(ge=60, le=525600)] = 480
-
-    @model_validator(mode="after")
-    def _ordered(self) -> IdleShutdownSection:
-        if not self.min_idle_timeout_minutes <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes:
-            raise ValueError(
-                "idle_timeout_minutes must lie between min_idle_timeout_minutes and max_idle_timeout_minutes"
-            )
-        return self
+    idle_timeout_minutes: IdleMinutes = idle_rules.DEFAULT_IDLE_TIMEOUT_MINUTES
+    min_idle_timeout_minutes: IdleMinutes = idle_rules.DEFAULT_MIN_IDLE_TIMEOUT_MINUTES
+    max_idle_timeout_minutes: IdleMinutes = idle_rules.DEFAULT_MAX_IDLE_TIMEOUT_MINUTES
 
 
 class StorageSection(_Section):
@@ -284,7 +283,7 @@ class StorageSection(_Section):
 class LifecycleConfigSection(_Section):
     """A lifecycle-configuration script: a file next to the config, or one shipped in the package."""
 
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$")]
+    name: Annotated[str, Field(pattern=rules.LIFECYCLE_CONFIG_NAME.pattern)]
     app_type: StudioAppType
     script: str | None = None
     builtin: str | None = None
@@ -385,7 +384,7 @@ class BucketsSection(_Section):
     """Buckets the stack does not own (e.g. ``sagemaker-<region>-<account>``) that get our CORS rules merged in."""
 
     merge_cors_into: Annotated[
-        list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]], AfterValidator(_unique_items)
+        list[Annotated[str, Field(pattern=BUCKET_NAME)]], AfterValidator(_unique_items)
     ] = Field(default_factory=list)
 
 
@@ -395,7 +394,7 @@ class ModelSection(_Section):
     model_data_url: Annotated[str | None, Field(pattern=r"^s3://")] = None
     model_package_arn: Annotated[str | None, Field(pattern=r"^arn:aws[a-z-]*:sagemaker:")] = None
     # The bucket holding a model package's artifacts (its URL is only known to the registry).
-    artifact_bucket: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = None
+    artifact_bucket: Annotated[str | None, Field(pattern=BUCKET_NAME)] = None
     # The customer-managed key the artifact is encrypted with: the model's role gets kms:Decrypt on it.
     artifact_key_arn: Annotated[
         str | None, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$")
@@ -412,10 +411,10 @@ class ModelSection(_Section):
 
 
 class VariantSection(_Section):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")] = "AllTraffic"
+    variant_name: Annotated[str, Field(pattern=RESOURCE_NAME)] = "AllTraffic"
     instance_type: Annotated[str, AfterValidator(config_validator("HOSTING_INSTANCE_TYPES"))] = "ml.m5.large"
-    initial_instance_count: Annotated[int, Field(ge=1, le=100)] = 1
-    weight: Annotated[float, Field(gt=0, le=1)] = 1.0
+    initial_instance_count: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
+    initial_weight: Annotated[float, Field(gt=0, le=1)] = 1.0
     volume_size_gb: Annotated[int | None, Field(ge=1, le=512)] = None
     model_data_download_timeout_seconds: Annotated[int | None, Field(ge=60, le=3600)] = None
     container_startup_health_check_timeout_seconds: Annotated[int | None, Field(ge=60, le=3600)] = None
@@ -429,79 +428,6 @@ class CustomMetricSection(_Section):
     target: Annotated[float, Field(gt=0, le=1e9)]
     statistic: Literal["Average", "Minimum", "Maximum", "Sum", "SampleCount"] = "Average"
     dimensions: dict[str, str] = Field(default_factory=dict)
-
-
-# Upper bounds: no instance fleet or cooldown anywhere near them is real, and unbounded numbers reach the template.
-MAX_CAPACITY = 1000
-MAX_COOLDOWN_SECONDS = 86400
-
-_MONTHS = {m: i for i, m in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
-)}
-_WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
-# cron(Minutes Hours Day-of-month Month Day-of-week Year): (name, low, high, names)
-_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
-    ("minutes", 0, 59, {}),
-    ("hours", 0, 23, {}),
-    ("day-of-month", 1, 31, {}),
-    ("month", 1, 12, _MONTHS),
-    ("day-of-week", 1, 7, _WEEKDAYS),
-    ("year", 1970, 2199, {}),
-)
-
-
-def _cron_value(token: str, low: int, high: int, names: dict[str, int]) -> bool:
-    if token.isascii() and token.isdigit():
-        return low <= int(token) <= high
-    return token.upper() in names
-
-
-def _cron_part(part: str, field: str, low: int, high: int, names: dict[str, int]) -> bool:
-    if field == "day-of-month" and (part in ("L", "LW") or (part.endswith("W") and _cron_value(part[:-1], 1, 31, {}))):
-        return True
-    if field == "day-of-week":
-        if part == "L" or (part.endswith("L") and _cron_value(part[:-1], low, high, names)):
-            return True
-        if "#" in part:
-            day, _, nth = part.partition("#")
-            return _cron_value(day, low, high, names) and nth in ("1", "2", "3", "4", "5")
-    base, slash, step = part.partition("/")
-    if slash and not (step.isascii() and step.isdigit() and 1 <= int(step) <= high):
-        return False
-    if base == "*":
-        return True
-    first, dash, last = base.partition("-")
-    if dash:
-        return _cron_value(first, low, high, names) and _cron_value(last, low, high, names)
-    return _cron_value(base, low, high, names)
-
-
-def check_schedule(value: str) -> str:
-    """An Application Auto Scaling (EventBridge-style) schedule: ``at(yyyy-mm-ddThh:mm:ss)``, ``rate(<n> <unit>)``
-    or ``cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`` with exactly one of the two day
-    fields ``?``. Raises ValueError naming the part that is wrong."""
-    if re.fullmatch(r"at\([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\)", value):
-        return value
-    rate = re.fullmatch(r"rate\(([0-9]+) (minute|minutes|hour|hours|day|days)\)", value)
-    if rate:
-        amount, unit = int(rate.group(1)), rate.group(2)
-        if amount < 1 or (amount == 1) == unit.endswith("s"):
-            raise ValueError("rate(1 unit) or rate(<n> units) with n >= 1, e.g. rate(5 minutes)")
-        return value
-    cron = re.fullmatch(r"cron\(([^()]*)\)", value)
-    if not cron:
-        raise ValueError("a schedule is at(yyyy-mm-ddThh:mm:ss), rate(<n> <unit>) or cron(<6 fields>)")
-    fields = cron.group(1).split(" ")
-    if len(fields) != 6:
-        raise ValueError(f"cron takes 6 fields separated by single spaces, got {len(fields)}")
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        if text == "?" and name in ("day-of-month", "day-of-week"):
-            continue
-        if not all(_cron_part(part, name, low, high, names) for part in text.split(",")):
-            raise ValueError(f"cron {name} field {text!r} is not valid ({low}-{high}, ',', '-', '*', '/')")
-    if (fields[2] == "?") == (fields[4] == "?"):
-        raise ValueError("cron: exactly one of day-of-month and day-of-week must be '?'")
-    return value
 
 
 class ScheduledActionSection(_Section):
@@ -519,7 +445,7 @@ class AutoscalingSection(_Section):
     custom_metric: CustomMetricSection | None = None
     scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_SECONDS)] = 300
     scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=MAX_COOLDOWN_SECONDS)] = 300
-    scheduled_actions: list[ScheduledActionSection] = Field(default_factory=list)
+    scheduled: list[ScheduledActionSection] = Field(default_factory=list)
 
 
 class ServerlessSection(_Section):
@@ -529,7 +455,7 @@ class ServerlessSection(_Section):
 
 
 class AsyncSection(_Section):
-    output_prefix: Annotated[str, Field(pattern=r"^[a-zA-Z0-9!_.*'()/-]*$")] = "async-output"
+    output_prefix: Annotated[str, Field(pattern=rules.S3_PREFIX.pattern)] = "async-output"
     max_concurrent_invocations_per_instance: Annotated[int | None, Field(ge=1, le=1000)] = None
     notifications: bool = True
 
@@ -538,6 +464,14 @@ class DataCaptureSection(_Section):
     enabled: bool = False
     sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 20
     capture: Annotated[list[Literal["Input", "Output"]], Field(min_length=1, max_length=2)] = ["Input", "Output"]
+
+    @property
+    def capture_input(self) -> bool:
+        return "Input" in self.capture
+
+    @property
+    def capture_output(self) -> bool:
+        return "Output" in self.capture
 
 
 class DeploymentSection(_Section):
@@ -560,7 +494,7 @@ class AlarmsSection(_Section):
 
 
 class EndpointSection(_Section):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     kind: Literal["realtime", "serverless", "async"] = "realtime"
     model: ModelSection
     variants: list[VariantSection] = Field(default_factory=lambda: [VariantSection()])
@@ -576,7 +510,7 @@ class EndpointSection(_Section):
 
 # --------------------------------------------------------------------------------------------------- governance
 class ModelPackageGroupSection(_Section):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     description: Annotated[str | None, Field(max_length=1024)] = None
     cross_account_ids: Annotated[
         list[Annotated[str, Field(pattern=ACCOUNT_ID)]], AfterValidator(_unique_items)
@@ -585,7 +519,7 @@ class ModelPackageGroupSection(_Section):
 
 
 class ModelCardSection(_Section):
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+    name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     status: Literal["Draft", "PendingReview", "Approved", "Archived"] = "Draft"
     risk_rating: Literal["High", "Medium", "Low", "Unknown"] = "Unknown"
     description: Annotated[str | None, Field(max_length=1024)] = None
@@ -601,10 +535,8 @@ class ModelCardSection(_Section):
     @classmethod
     def _custom_keys(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
-            if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", key):
-                raise ValueError(
-                    f"custom_details keys are letters, digits and '_', not starting with a digit (got {key!r})"
-                )
+            if not rules.CUSTOM_DETAIL_KEY.accepts(key):
+                raise ValueError(f"custom_details keys are {rules.CUSTOM_DETAIL_KEY.hint} (got {key!r})")
         return value
 
 
@@ -735,6 +667,13 @@ class PlatformConfig(_Section):
 def _check_references(cfg: PlatformConfig) -> None:
     """Rules that span sections; each raises one ConfigError naming the field."""
     _check_tags(cfg.platform.tags)
+    idle = cfg.domain.idle_shutdown
+    try:
+        idle_rules.check_idle_shutdown(
+            idle.idle_timeout_minutes, idle.min_idle_timeout_minutes, idle.max_idle_timeout_minutes
+        )
+    except RuleError as exc:
+        raise ConfigError(f"domain.idle_shutdown.{exc.field}", exc.problem, exc.value) from None
     _check_network(cfg)
     lccs = {lc.name: lc for lc in cfg.domain.lifecycle_configs}
     seen: dict[str, str] = {}
@@ -938,36 +877,11 @@ def _check_space(
 
 
 def _check_endpoint(ep: EndpointSection, path: str) -> None:
-    # Imported here so the config model stays importable without aws-cdk-lib's jsii start-up.
-    from sagemaker_platform.constructs.instance_storage import has_instance_storage
-
-    if ep.kind == "serverless":
-        if ep.serverless is None:
-            raise ConfigError(f"{path}.serverless", "required when kind is serverless", None)
-        if len(ep.variants) > 1:
-            raise ConfigError(f"{path}.variants", "serverless endpoints take exactly one variant", len(ep.variants))
-        if ep.model.vpc or ep.model.network_isolation:
-            raise ConfigError(
-                f"{path}.model",
-                "serverless endpoints support neither VPC nor network isolation",
-                {"vpc": ep.model.vpc, "network_isolation": ep.model.network_isolation},
-            )
-        if ep.data_capture.enabled:
-            raise ConfigError(f"{path}.data_capture.enabled", "serverless endpoints do not support data capture", True)
-        if ep.deployment is not None:
-            raise ConfigError(
-                f"{path}.deployment",
-                "deployment guardrails do not apply to serverless endpoints",
-                ep.deployment.strategy,
-            )
-        sc = ep.serverless
-        if sc.provisioned_concurrency is not None and sc.provisioned_concurrency > sc.max_concurrency:
-            raise ConfigError(
-                f"{path}.serverless.provisioned_concurrency",
-                f"must not exceed max_concurrency ({sc.max_concurrency})",
-                sc.provisioned_concurrency,
-            )
-    elif ep.serverless is not None:
+    """The section's shape and references (the kind and its section, the model's source, unique names), then the
+    endpoint rules the construct applies too, with the config path in front of the field they name."""
+    if ep.kind == "serverless" and ep.serverless is None:
+        raise ConfigError(f"{path}.serverless", "required when kind is serverless", None)
+    if ep.kind != "serverless" and ep.serverless is not None:
         raise ConfigError(f"{path}.serverless", f"only valid when kind is serverless, not {ep.kind}", None)
     if ep.kind == "async" and ep.async_inference is None:
         raise ConfigError(f"{path}.async_inference", "required when kind is async", None)
@@ -981,78 +895,41 @@ def _check_endpoint(ep: EndpointSection, path: str) -> None:
             "only for model_package_arn (model_data_url names the bucket)",
             ep.model.artifact_bucket,
         )
-    variant_names: dict[str, str] = {}
-    for k, v in enumerate(ep.variants):
-        _unique(variant_names, v.name, f"{path}.variants[{k}].name", "variant")
-        if ep.kind != "serverless" and v.volume_size_gb is not None and has_instance_storage(v.instance_type):
-            raise ConfigError(
-                f"{path}.variants[{k}].volume_size_gb",
-                f"{v.instance_type} uses local NVMe storage and takes no EBS volume size",
-                v.volume_size_gb,
-            )
-    if ep.deployment is not None and ep.deployment.strategy == "rolling" and len(ep.variants) > 1:
-        raise ConfigError(
-            f"{path}.deployment.strategy",
-            "rolling deployments do not support endpoints with more than one variant",
-            "rolling",
-        )
     if ep.autoscaling is not None:
-        _check_autoscaling(ep, ep.autoscaling, f"{path}.autoscaling")
+        actions: dict[str, str] = {}
+        for j, action in enumerate(ep.autoscaling.scheduled):
+            _unique(actions, action.name, f"{path}.autoscaling.scheduled[{j}].name", "scheduled action")
+    variants: list[Any] = list(ep.variants)
+    if ep.kind == "serverless":  # the instance settings' defaults do not apply: a serverless variant has none
+        variants = [_ServerlessVariant(v.variant_name, v.volume_size_gb) for v in ep.variants]
+    try:
+        check_endpoint(
+            ep.kind,
+            endpoint_name=ep.name,
+            variants=variants,
+            serverless=ep.serverless,
+            async_inference=ep.async_inference,
+            autoscaling=ep.autoscaling,
+            data_capture=ep.data_capture if ep.data_capture.enabled else None,
+            deployment=ep.deployment,
+            alarms=ep.alarms,
+            model_in_vpc=ep.model.vpc,
+            model_network_isolation=ep.model.network_isolation,
+        )
+    except RuleError as exc:
+        raise ConfigError(f"{path}.{exc.field}", exc.problem, exc.value) from None
 
 
-def _check_autoscaling(ep: EndpointSection, a: AutoscalingSection, path: str) -> None:
-    if ep.kind == "serverless":
-        raise ConfigError(path, "instance autoscaling does not apply to serverless endpoints", None)
-    if a.min_capacity > a.max_capacity:
-        raise ConfigError(f"{path}.min_capacity", f"must not exceed max_capacity ({a.max_capacity})", a.min_capacity)
-    if ep.kind == "async":
-        if a.target_invocations_per_instance is not None:
-            raise ConfigError(
-                f"{path}.target_invocations_per_instance",
-                "async endpoints scale on their backlog: use target_backlog_per_instance",
-                a.target_invocations_per_instance,
-            )
-        if a.target_backlog_per_instance is None:
-            raise ConfigError(f"{path}.target_backlog_per_instance", "required for async endpoints", None)
-    else:
-        if a.min_capacity == 0:
-            raise ConfigError(f"{path}.min_capacity", "only async endpoints can scale to zero", 0)
-        if a.target_backlog_per_instance is not None:
-            raise ConfigError(
-                f"{path}.target_backlog_per_instance", "only valid for async endpoints", a.target_backlog_per_instance
-            )
-        if a.target_invocations_per_instance is None and a.custom_metric is None:
-            raise ConfigError(
-                f"{path}.target_invocations_per_instance",
-                "required for real-time autoscaling (or set custom_metric)",
-                None,
-            )
-    actions: dict[str, str] = {}
-    for j, action in enumerate(a.scheduled_actions):
-        _unique(actions, action.name, f"{path}.scheduled_actions[{j}].name", "scheduled action")
-        if action.min_capacity is None and action.max_capacity is None:
-            raise ConfigError(f"{path}.scheduled_actions[{j}]", "set min_capacity, max_capacity or both", action.name)
-        if (
-            action.min_capacity is not None
-            and action.max_capacity is not None
-            and action.min_capacity > action.max_capacity
-        ):
-            raise ConfigError(
-                f"{path}.scheduled_actions[{j}].min_capacity",
-                f"must not exceed max_capacity ({action.max_capacity})",
-                action.min_capacity,
-            )
-        if action.min_capacity == 0 and ep.kind != "async":
-            raise ConfigError(
-                f"{path}.scheduled_actions[{j}].min_capacity", "only async endpoints can scale to zero", 0
-            )
-    for k, v in enumerate(ep.variants):
-        if re.match(r"^ml\.t[0-9]", v.instance_type):
-            raise ConfigError(
-                f"{path.removesuffix('.autoscaling')}.variants[{k}].instance_type",
-                "burstable instances cannot be autoscaled",
-                v.instance_type,
-            )
+class _ServerlessVariant(NamedTuple):
+    """A serverless endpoint's variant as the construct receives it: a name and no instance settings."""
+
+    variant_name: str
+    volume_size_gb: int | None = None
+    instance_type: None = None
+    initial_instance_count: int = 1
+    initial_weight: float = 1.0
+    model_data_download_timeout_seconds: None = None
+    container_startup_health_check_timeout_seconds: None = None
 
 
 # --------------------------------------------------------------------------------------------------- loading

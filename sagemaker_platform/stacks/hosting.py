@@ -127,10 +127,10 @@ class HostingStack(cdk.Stack):
         serverless = ep.kind == "serverless"
         variants = [
             ProductionVariant(
-                variant_name=v.name,
+                variant_name=v.variant_name,
                 instance_type=None if serverless else v.instance_type,
                 initial_instance_count=v.initial_instance_count,
-                initial_weight=v.weight,
+                initial_weight=v.initial_weight,
                 volume_size_gb=v.volume_size_gb,
                 model_data_download_timeout_seconds=v.model_data_download_timeout_seconds,
                 container_startup_health_check_timeout_seconds=v.container_startup_health_check_timeout_seconds,
@@ -196,7 +196,7 @@ class HostingStack(cdk.Stack):
             scale_in_cooldown_seconds=a.scale_in_cooldown_seconds,
             scale_out_cooldown_seconds=a.scale_out_cooldown_seconds,
             scheduled=[ScheduledCapacity(name=s.name, schedule=s.schedule, min_capacity=s.min_capacity,
-                                         max_capacity=s.max_capacity) for s in a.scheduled_actions],
+                                         max_capacity=s.max_capacity) for s in a.scheduled],
         )
 
     @staticmethod

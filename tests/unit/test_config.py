@@ -484,14 +484,14 @@ def _full() -> dict:
 
 def test_bad_schedule_and_duplicate_action_name_point_at_the_action() -> None:
     data = _full()
-    data["endpoints"][0]["autoscaling"]["scheduled_actions"][0]["schedule"] = "cron(0 7 * * * *)"
+    data["endpoints"][0]["autoscaling"]["scheduled"][0]["schedule"] = "cron(0 7 * * * *)"
     err = _error(data)
-    assert err.path == "endpoints[0].autoscaling.scheduled_actions[0].schedule"
+    assert err.path == "endpoints[0].autoscaling.scheduled[0].schedule"
     data = _full()
-    actions = data["endpoints"][0]["autoscaling"]["scheduled_actions"]
+    actions = data["endpoints"][0]["autoscaling"]["scheduled"]
     actions.append(dict(actions[0]))
     err = _error(data)
-    assert err.path == "endpoints[0].autoscaling.scheduled_actions[1].name" and err.value == "BusinessHours"
+    assert err.path == "endpoints[0].autoscaling.scheduled[1].name" and err.value == "BusinessHours"
 
 
 @pytest.mark.parametrize(
