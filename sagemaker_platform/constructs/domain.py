@@ -25,11 +25,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct, IValidation
 
-from sagemaker_platform.acknowledgements import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge, acknowledge_wildcards
+from sagemaker_platform.acknowledgements import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.constructs.space import SharedSpace, StudioSpace
 from sagemaker_platform.constructs.studio_settings import IdleShutdown, app_settings
+from sagemaker_platform.constructs.subnets import selected_subnets
 from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
 from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.constructs.user_profile import UserProfile
@@ -296,7 +302,7 @@ class StudioDomain(StudioDomainBase):
         if sharing_bucket is not None:
             require(owner, "sharing_bucket", sharing_bucket, s3.IBucket)
         super().__init__(scope, construct_id, teardown=teardown)
-        subnet_ids = vpc.select_subnets(**_subnet_kwargs(vpc_subnets)).subnet_ids
+        subnet_ids = [subnet.subnet_id for subnet in selected_subnets(owner, vpc, vpc_subnets)]
         security_group_ids = [group.security_group_id for group in security_groups]
         kms_key = encryption_key
         vpc_id = vpc.vpc_id
@@ -444,14 +450,3 @@ class StudioDomain(StudioDomainBase):
         return ImportedStudioDomain(
             scope, construct_id, domain_id=domain_id, domain_arn=domain_arn, teardown=teardown
         )
-
-
-def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    if selection is None:
-        return {}
-    return {
-        key: getattr(selection, key)
-        for key in ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets",
-                    "subnet_type")
-        if getattr(selection, key) is not None
-    }

@@ -29,7 +29,10 @@ from sagemaker_platform.acknowledgements import (
     acknowledge,
     acknowledge_wildcards,
 )
+from sagemaker_platform.constructs.logical_ids import pin_logical_id
 from sagemaker_platform.constructs.roles import sagemaker_service_principal
+from sagemaker_platform.constructs.subnets import selected_subnets
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import derived_name, name_digest
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -100,13 +103,35 @@ class LazyDerivedName:
         return f"DerivedName({self._base})"
 
 
-class Model(Construct):
-    """A SageMaker model. Attributes: ``model_name`` (derived at synth from everything CloudFormation would
-    replace the model for; a token until then), ``role``, ``resource``.
+class ImportedModel(cdk.Resource):
+    """A model created elsewhere, by name."""
 
-    Give exactly one of ``image`` (with ``model_data_url``) or ``model_package_arn``. ``vpc_subnets`` (at least
-    two, in different availability zones) and ``security_groups`` put the model's containers in a VPC;
-    ``network_isolation`` removes their network access altogether.
+    def __init__(self, scope: Construct, construct_id: str, *, model_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.model_name = model_name
+        self.model_arn = cdk.Stack.of(self).format_arn(service="sagemaker", resource="model", resource_name=model_name)
+
+
+class Model(cdk.Resource):
+    """A SageMaker model. Attributes: ``model_name`` (derived at synth from everything CloudFormation would
+    replace the model for; a token until then), ``model_arn``, ``role``; the CfnModel is ``node.default_child``
+    (also ``resource``).
+
+    Give exactly one of ``image`` (with ``model_data_url``) or ``model_package_arn``.
+
+    :param name_prefix: the readable start of the derived name.
+    :param image: an ECR image URI.
+    :param model_data_url: the artifact, ``s3://<bucket>/<key>`` (a key ending in ``/`` is an uncompressed model).
+    :param model_package_arn: a registry version to serve instead of an image.
+    :param environment: the container's environment.
+    :param artifact_bucket: the artifact's bucket, when ``model_data_url`` is a token or for a package.
+    :param encryption_key: the customer-managed key the artifact is encrypted with (the role may decrypt).
+    :param vpc: with ``vpc_subnets`` (at least two, in different zones) and ``security_groups``, the containers
+        run in this VPC.
+    :param vpc_subnets: which subnets (a ``SubnetSelection``; ``subnets=[...]`` also works without ``vpc``).
+    :param security_groups: the containers' security groups.
+    :param network_isolation: no network access at all for the containers.
+    :param role: an execution role to use instead of the least-privilege one the model creates.
     """
 
     def __init__(
@@ -121,18 +146,24 @@ class Model(Construct):
         environment: Mapping[str, str] | None = None,
         artifact_bucket: s3.IBucket | None = None,
         encryption_key: kms.IKey | None = None,
-        vpc_subnets: Sequence[ec2.ISubnet] = (),
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         network_isolation: bool = False,
         role: iam.IRole | None = None,
     ) -> None:
+        if encryption_key is not None:
+            require("Model", "encryption_key", encryption_key, kms.IKey)
+        if artifact_bucket is not None:
+            require("Model", "artifact_bucket", artifact_bucket, s3.IBucket)
         super().__init__(scope, construct_id)
-        self._validate(name_prefix, image, model_data_url, model_package_arn, vpc_subnets, security_groups,
+        subnets = selected_subnets("Model", vpc, vpc_subnets) if (vpc is not None or vpc_subnets is not None) else []
+        self._validate(name_prefix, image, model_data_url, model_package_arn, subnets, security_groups,
                        artifact_bucket)
         stack = cdk.Stack.of(self)
         self.kind = "package" if model_package_arn else "image"
         self.network_isolation = network_isolation
-        self.in_vpc = bool(vpc_subnets)
+        self.in_vpc = bool(subnets)
 
         self.role: iam.IRole = role or iam.Role(
             self,
@@ -152,15 +183,15 @@ class Model(Construct):
             )
         vpc_config = (
             sagemaker.CfnModel.VpcConfigProperty(
-                subnets=[s.subnet_id for s in vpc_subnets],
+                subnets=[s.subnet_id for s in subnets],
                 security_group_ids=[g.security_group_id for g in security_groups],
             )
-            if vpc_subnets
+            if subnets
             else None
         )
         self.resource = sagemaker.CfnModel(
             self,
-            "Model",
+            "Resource",
             execution_role_arn=self.role.role_arn,
             primary_container=container,
             enable_network_isolation=network_isolation or None,
@@ -172,6 +203,8 @@ class Model(Construct):
             LazyDerivedName(self.resource, name_prefix, MODEL_CREATE_ONLY, default_namespace(self))
         )
         self.resource.model_name = self.model_name
+        pin_logical_id(self, "Model")  # 0.1 named the L1 "Model": keep deployed models
+        self.model_arn = self.resource.ref
         if owns_role:
             self.resource.node.add_dependency(self.role)
 
@@ -179,16 +212,17 @@ class Model(Construct):
             self._grant_artifacts(stack, model_data_url, artifact_bucket, encryption_key)
             self._grant_image(stack, image, model_package_arn)
             self._grant_logs(stack)
-            if vpc_subnets:
+            if subnets:
                 self._grant_vpc()
             acknowledge_wildcards(self.role, _ROLE_WILDCARD_REASON)
             acknowledge(self.role, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
 
-    @property
-    def model_arn(self) -> str:
-        return self.resource.ref
-
     # ----------------------------------------------------------------------------------------------- checks
+    @staticmethod
+    def from_model_name(scope: Construct, construct_id: str, *, model_name: str) -> ImportedModel:
+        """A model created elsewhere, by name."""
+        return ImportedModel(scope, construct_id, model_name=model_name)
+
     @staticmethod
     def _validate(name_prefix: str, image: str | None, model_data_url: str | None, model_package_arn: str | None,
                   vpc_subnets: Sequence[ec2.ISubnet], security_groups: Sequence[ec2.ISecurityGroup],

@@ -115,7 +115,7 @@ class HostingStack(cdk.Stack):
             artifact_bucket=artifact_bucket,
             encryption_key=kms.Key.from_key_arn(self, f"ArtifactKey{i}", m.artifact_key_arn)
             if m.artifact_key_arn else None,
-            vpc_subnets=subnets,
+            vpc_subnets=ec2.SubnetSelection(subnets=subnets) if subnets else None,
             security_groups=groups,
             network_isolation=m.network_isolation,
         )

@@ -198,7 +198,8 @@ CASES: dict[str, Case] = {
     "model-package": lambda p: p.model(model_package_arn=PACKAGE),
     "model-environment": lambda p: p.model(environment={"LOG_LEVEL": "info"}),
     "model-network-isolation": lambda p: p.model(network_isolation=True),
-    "model-vpc": lambda p: p.model(**dict(zip(("vpc_subnets", "security_groups"), p.vpc(), strict=True))),
+    "model-vpc": lambda p: p.model(**(lambda subnets, groups: {
+        "vpc_subnets": ec2.SubnetSelection(subnets=subnets), "security_groups": groups})(*p.vpc())),
     "model-artifact-key": lambda p: p.model(encryption_key=p.key("ArtifactKey")),
     "model-own-role": lambda p: p.model(role=p.role("ModelRole")),
     # ModelEndpoint

@@ -350,7 +350,8 @@ def _vpc_model(env: Env) -> Model:
     subnets = [ec2.Subnet.from_subnet_attributes(env.stack, f"S{i}", subnet_id=f"subnet-0000000{i}",
                                                  availability_zone=z) for i, z in enumerate(["eu-west-1a",
                                                                                              "eu-west-1b"])]
-    return Model(env.stack, "VpcModel", name_prefix="vpc", image=IMAGE, model_data_url=URL, vpc_subnets=subnets,
+    return Model(env.stack, "VpcModel", name_prefix="vpc", image=IMAGE, model_data_url=URL,
+                 vpc_subnets=ec2.SubnetSelection(subnets=subnets),
                  security_groups=[ec2.SecurityGroup(env.stack, "Sg", vpc=vpc)])
 
 

@@ -90,7 +90,8 @@ def test_vpc_and_network_isolation(stack: cdk.Stack) -> None:
     vpc = ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-12345678", availability_zones=["eu-west-1a"])
     sg = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
     model = Model(stack, "M", name_prefix="churn", image=IMAGE, model_data_url=URL, network_isolation=True,
-                  vpc_subnets=_subnets(stack, ["eu-west-1a", "eu-west-1b"]), security_groups=[sg])
+                  vpc_subnets=ec2.SubnetSelection(subnets=_subnets(stack, ["eu-west-1a", "eu-west-1b"])),
+                  security_groups=[sg])
     assert model.in_vpc and model.network_isolation
     t = Template.from_stack(stack)
     t.has_resource_properties("AWS::SageMaker::Model", {
@@ -150,14 +151,15 @@ def test_vpc_needs_two_subnets_in_two_zones_and_a_security_group(stack: cdk.Stac
     sg = ec2.SecurityGroup(stack, "Sg", vpc=vpc)
     common = {"name_prefix": "churn", "image": IMAGE, "model_data_url": URL}
     with pytest.raises(ValueError, match=r"Model vpc_subnets: .*at least two subnets.*\(got 1\)"):
-        Model(stack, "A", **common, vpc_subnets=_subnets(stack, ["eu-west-1a"]), security_groups=[sg])
+        Model(stack, "A", **common, vpc_subnets=ec2.SubnetSelection(subnets=_subnets(stack, ["eu-west-1a"])),
+              security_groups=[sg])
     with pytest.raises(ValueError, match=r"Model vpc_subnets: .*different availability zones"):
-        Model(stack, "B", **common, vpc_subnets=[
+        Model(stack, "B", **common, vpc_subnets=ec2.SubnetSelection(subnets=[
             ec2.Subnet.from_subnet_attributes(stack, f"Same{i}", subnet_id=f"subnet-1111111{i}",
                                               availability_zone="eu-west-1a") for i in range(2)
-        ], security_groups=[sg])
+        ]), security_groups=[sg])
     with pytest.raises(ValueError, match=r"Model security_groups: required"):
-        Model(stack, "C", **common, vpc_subnets=[
+        Model(stack, "C", **common, vpc_subnets=ec2.SubnetSelection(subnets=[
             ec2.Subnet.from_subnet_attributes(stack, f"Two{i}", subnet_id=f"subnet-2222222{i}",
                                               availability_zone=z) for i, z in enumerate(["eu-west-1a", "eu-west-1b"])
-        ])
+        ]))
