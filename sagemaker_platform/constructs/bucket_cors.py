@@ -6,8 +6,6 @@ platform's rules (identified by rule ID) into what is there, and removes exactly
 
 from __future__ import annotations
 
-import re
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,9 +21,10 @@ from sagemaker_platform.acknowledgements import (
 from sagemaker_platform.constructs import cors
 from sagemaker_platform.constructs.handler_provider import HandlerProvider
 from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.rules import BUCKET_NAME as _BUCKET_NAME_RULE
 from sagemaker_platform.rules import is_token
 
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_NAME = _BUCKET_NAME_RULE.regex
 
 
 class ExistingBucketCors(Construct):

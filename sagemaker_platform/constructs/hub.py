@@ -26,9 +26,10 @@ from constructs import Construct
 
 from sagemaker_platform.constructs.bucket import SecureBucket
 from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.rules import RESOURCE_NAME
 
 # Patterns and limits of the CloudFormation schema (aws-sagemaker-hub) and the SageMaker API model.
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_NAME = RESOURCE_NAME.regex
 _VERSION = re.compile(r"^\d{1,4}\.\d{1,4}\.\d{1,4}$")
 _DIGEST_LENGTH = 8
 MAX_BASE_NAME = 63 - 1 - _DIGEST_LENGTH

@@ -11,7 +11,6 @@ script until they restart (see docs/operations.md).
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +21,7 @@ from constructs import Construct
 
 from sagemaker_platform import instance_types
 from sagemaker_platform.constructs.model import LazyDerivedName, default_namespace
-from sagemaker_platform.rules import derived_name, lifecycle_config_app_type, name_digest
+from sagemaker_platform.rules import LIFECYCLE_CONFIG_NAME, derived_name, lifecycle_config_app_type, name_digest
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "lcc"
 # The app types CloudFormation accepts (its schema's enum), in a stable order.
@@ -30,7 +29,7 @@ APP_TYPES = tuple(sorted(instance_types.LIFECYCLE_CONFIG_APP_TYPES))
 CREATE_ONLY = ("StudioLifecycleConfigAppType", "StudioLifecycleConfigContent", "Tags")
 NAME_LIMIT = 63
 MAX_CONTENT = 16384  # characters of base64 content accepted by CreateStudioLifecycleConfig
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$")
+_NAME = LIFECYCLE_CONFIG_NAME.regex
 
 
 def builtin_script(name: str) -> Path:

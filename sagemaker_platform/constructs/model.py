@@ -33,9 +33,9 @@ from sagemaker_platform.constructs.logical_ids import pin_logical_id
 from sagemaker_platform.constructs.roles import sagemaker_service_principal
 from sagemaker_platform.constructs.subnets import selected_subnets
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import derived_name, name_digest
+from sagemaker_platform.rules import RESOURCE_NAME, derived_name, name_digest
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME_PATTERN = RESOURCE_NAME.regex
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
     r"(?P<repo>[a-z0-9][a-z0-9._/-]*)(:[\w.-]+|@sha256:[0-9a-f]{64})$"

@@ -9,7 +9,6 @@ can only be set at creation, so changing either means a new card under a new nam
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -18,8 +17,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-CUSTOM_KEY_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+from sagemaker_platform.rules import CUSTOM_DETAIL_KEY, RESOURCE_NAME
+
+NAME_PATTERN = RESOURCE_NAME.regex
+CUSTOM_KEY_PATTERN = CUSTOM_DETAIL_KEY.regex
 RISK_RATINGS = ("High", "Medium", "Low", "Unknown")
 STATUSES = ("Draft", "PendingReview", "Approved", "Archived")
 OBJECTIVES = ("Maximize", "Minimize")

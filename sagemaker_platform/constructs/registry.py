@@ -26,8 +26,9 @@ from constructs import Construct
 
 from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue
+from sagemaker_platform.rules import RESOURCE_NAME
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME_PATTERN = RESOURCE_NAME.regex
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 
 READ_ACTIONS = ("sagemaker:DescribeModelPackageGroup",)

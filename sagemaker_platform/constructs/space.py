@@ -11,7 +11,6 @@ has, the CloudFormation schema does not), so spaces follow the domain's idle shu
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -21,9 +20,10 @@ from constructs import Construct
 from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.user_profile import UserProfile
+from sagemaker_platform.rules import SPACE_NAME as _SPACE_NAME_RULE
 from sagemaker_platform.rules import is_token
 
-SPACE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,61}$")
+SPACE_NAME = _SPACE_NAME_RULE.regex
 SPACE_APP_TYPES = ("JupyterLab", "CodeEditor")
 
 

@@ -7,27 +7,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from sagemaker_platform.constructs.lifecycle_config import APP_TYPES, AnyLifecycleConfig
+from sagemaker_platform.rules import RuleError
+from sagemaker_platform.rules import idle as idle_rules
 
 
 @dataclass(frozen=True)
 class IdleShutdown:
-    """Built-in idle shutdown (AppLifecycleManagement.IdleSettings); each value 60-525,600 minutes."""
+    """Built-in idle shutdown (AppLifecycleManagement.IdleSettings); bounds and defaults from ``rules.idle``."""
 
-    idle_timeout_minutes: int = 120
-    min_idle_timeout_minutes: int = 60
-    max_idle_timeout_minutes: int = 480
+    idle_timeout_minutes: int = idle_rules.DEFAULT_IDLE_TIMEOUT_MINUTES
+    min_idle_timeout_minutes: int = idle_rules.DEFAULT_MIN_IDLE_TIMEOUT_MINUTES
+    max_idle_timeout_minutes: int = idle_rules.DEFAULT_MAX_IDLE_TIMEOUT_MINUTES
 
     def validate(self, owner: str) -> None:
-        for field in ("idle_timeout_minutes", "min_idle_timeout_minutes", "max_idle_timeout_minutes"):
-            value = getattr(self, field)
-            if not 60 <= value <= 525600:
-                raise ValueError(f"{owner} idle_shutdown.{field}: must be 60-525600 minutes (got {value})")
-        if not self.min_idle_timeout_minutes <= self.idle_timeout_minutes <= self.max_idle_timeout_minutes:
-            raise ValueError(
-                f"{owner} idle_shutdown.idle_timeout_minutes: must lie between min and max "
-                f"(got {self.idle_timeout_minutes}, min {self.min_idle_timeout_minutes}, "
-                f"max {self.max_idle_timeout_minutes})"
+        try:
+            idle_rules.check_idle_shutdown(
+                self.idle_timeout_minutes, self.min_idle_timeout_minutes, self.max_idle_timeout_minutes
             )
+        except RuleError as exc:
+            raise ValueError(f"{owner} idle_shutdown.{exc.field}: {exc.problem} (got {exc.value!r})") from None
 
     def settings(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,6 @@ Idle shutdown is not a per-profile setting here: ``AWS::SageMaker::UserProfile``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,7 @@ from sagemaker_platform.constructs.interfaces import IStudioDomain, require_doma
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.studio_settings import app_settings
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import is_token
+from sagemaker_platform.rules import RESOURCE_NAME, is_token
 
 if TYPE_CHECKING:
     from sagemaker_platform.constructs.space import PrivateSpace
@@ -43,7 +42,7 @@ def _role_arn(role: iam.IRole) -> str:
     return cached[1]
 
 
-PROFILE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+PROFILE_NAME = RESOURCE_NAME.regex
 
 
 class UserProfile(cdk.Resource):
