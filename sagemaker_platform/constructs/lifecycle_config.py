@@ -70,7 +70,7 @@ def physical_name(
     return derived_name(name, name_digest(namespace, values), NAME_LIMIT)
 
 
-class LifecycleConfig(Construct):
+class LifecycleConfig(cdk.Resource):
     """A lifecycle configuration for one app type, from a script file or text.
 
     Attributes: ``name`` (the derived physical name, known at synth), ``arn``, ``app_type``, ``logical_name``,
@@ -144,8 +144,18 @@ class LifecycleConfig(Construct):
         physical = physical_name(name, app_type, prepare_content(script), namespace=namespace, tags=tags)
         return ImportedLifecycleConfig(scope, construct_id, name=name, app_type=app_type, physical=physical)
 
+    @staticmethod
+    def from_lifecycle_config_name(
+        scope: Construct, construct_id: str, *, lifecycle_config_name: str, app_type: str
+    ) -> ImportedLifecycleConfig:
+        """A lifecycle config created elsewhere, by its physical name."""
+        lifecycle_config_app_type("LifecycleConfig app_type", app_type)
+        return ImportedLifecycleConfig(
+            scope, construct_id, name=lifecycle_config_name, app_type=app_type, physical=lifecycle_config_name
+        )
 
-class ImportedLifecycleConfig(Construct):
+
+class ImportedLifecycleConfig(cdk.Resource):
     """A lifecycle config defined elsewhere; same attributes as :class:`LifecycleConfig`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, app_type: str, physical: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
@@ -224,9 +225,45 @@ def _additional(a: AdditionalInformation) -> sagemaker.CfnModelCard.AdditionalIn
 
 
 # --------------------------------------------------------------------------------------------------- construct
-class ModelCard(Construct):
-    """``AWS::SageMaker::ModelCard``. Attributes: ``model_card_name``, ``model_card_arn``, ``model_card_version``,
-    ``resource``.
+class ModelCardBase(cdk.Resource):
+    """Grants on a model card, for owned and imported cards alike. Subclasses set ``model_card_name`` and
+    ``model_card_arn``."""
+
+    model_card_name: str
+    model_card_arn: str
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read the card and its history (``ListModelCards`` has no resource-level permissions)."""
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DescribeModelCard", "sagemaker:ListModelCardVersions"],
+            resource_arns=[self.model_card_arn],
+        )
+        return grant.combine(
+            iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:ListModelCards"], resource_arns=["*"])
+        )
+
+    def grant_edit(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Change the card's content and status (a new version each time)."""
+        return self.grant_read(grantee).combine(
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=["sagemaker:UpdateModelCard"], resource_arns=[self.model_card_arn]
+            )
+        )
+
+
+class ImportedModelCard(ModelCardBase):
+    def __init__(self, scope: Construct, construct_id: str, *, model_card_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.model_card_name = model_card_name
+        self.model_card_arn = cdk.Stack.of(self).format_arn(
+            service="sagemaker", resource="model-card", resource_name=model_card_name
+        )
+
+
+class ModelCard(ModelCardBase):
+    """``AWS::SageMaker::ModelCard``. Attributes: ``model_card_name``, ``model_card_arn``, ``model_card_version``;
+    the CfnModelCard is ``node.default_child`` (also ``resource``).
 
     Edit the content and deploy: the same card gets a new version. The name is the card's identity (one card per
     model name) and cannot change; the card is retained when the stack is deleted, as governance records are.
@@ -283,3 +320,8 @@ class ModelCard(Construct):
         self.resource.apply_removal_policy(removal_policy)
         self.model_card_arn = self.resource.attr_model_card_arn
         self.model_card_version = self.resource.attr_model_card_version
+
+    @staticmethod
+    def from_model_card_name(scope: Construct, construct_id: str, *, model_card_name: str) -> ImportedModelCard:
+        """A card created elsewhere, by name: the same grants."""
+        return ImportedModelCard(scope, construct_id, model_card_name=model_card_name)

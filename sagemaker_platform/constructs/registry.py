@@ -125,7 +125,7 @@ class ApprovalTopic(Construct):
         )
 
 
-class ModelPackageGroup(_GroupGrants, Construct):
+class ModelPackageGroup(_GroupGrants, cdk.Resource):
     """``AWS::SageMaker::ModelPackageGroup`` with a cross-account policy and approval notifications.
 
     Attributes: ``model_package_group_name``, ``model_package_group_arn``, ``resource`` (the L1),
@@ -289,7 +289,7 @@ class ModelPackageGroup(_GroupGrants, Construct):
         )
 
 
-class ImportedModelPackageGroup(_GroupGrants, Construct):
+class ImportedModelPackageGroup(_GroupGrants, cdk.Resource):
     """A group that exists outside this stack, by name: grants only, no policy or events."""
 
     def __init__(self, scope: Construct, construct_id: str, *, model_package_group_name: str) -> None:

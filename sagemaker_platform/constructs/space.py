@@ -19,7 +19,7 @@ from constructs import Construct
 
 from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
-from sagemaker_platform.constructs.user_profile import UserProfile
+from sagemaker_platform.constructs.user_profile import UserProfileBase
 from sagemaker_platform.rules import SPACE_NAME as _SPACE_NAME_RULE
 from sagemaker_platform.rules import is_token
 
@@ -40,7 +40,7 @@ class StudioSpace(cdk.Resource):
         domain: IStudioDomain,
         space_name: str,
         app_type: str,
-        owner: UserProfile | None,
+        owner: UserProfileBase | None,
         ebs_gb: int | None,
         default_lifecycle_config: AnyLifecycleConfig | None,
         display_name: str | None,
@@ -88,6 +88,26 @@ class StudioSpace(cdk.Resource):
         self.domain = domain
         domain.register_member(self, scope)
 
+    @staticmethod
+    def from_space_name(
+        scope: Construct, construct_id: str, *, domain: IStudioDomain, space_name: str
+    ) -> ImportedSpace:
+        """A space created elsewhere, by name."""
+        return ImportedSpace(scope, construct_id, domain=domain, space_name=space_name)
+
+
+class ImportedSpace(cdk.Resource):
+    """A space created elsewhere (in Studio, another app), by name."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, domain: IStudioDomain, space_name: str) -> None:
+        require_domain("Space", domain)
+        super().__init__(scope, construct_id)
+        self.domain = domain
+        self.space_name = space_name
+        self.space_arn = cdk.Stack.of(self).format_arn(
+            service="sagemaker", resource="space", resource_name=f"{domain.domain_id}/{space_name}"
+        )
+
 
 class PrivateSpace(StudioSpace):
     """A space only its owner can open; its EBS volume holds the owner's work.
@@ -106,7 +126,7 @@ class PrivateSpace(StudioSpace):
         scope: Construct,
         construct_id: str,
         *,
-        owner: UserProfile,
+        owner: UserProfileBase,
         space_name: str,
         domain: IStudioDomain | None = None,
         app_type: str = "JupyterLab",

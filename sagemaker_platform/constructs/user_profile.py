@@ -45,7 +45,42 @@ def _role_arn(role: iam.IRole) -> str:
 PROFILE_NAME = RESOURCE_NAME.regex
 
 
-class UserProfile(cdk.Resource):
+class UserProfileBase(cdk.Resource):
+    """What an owned and an imported profile share. Subclasses set ``domain`` and ``user_profile_name``."""
+
+    domain: IStudioDomain
+    user_profile_name: str
+
+    @property
+    def user_profile_arn(self) -> str:
+        return cdk.Stack.of(self).format_arn(
+            service="sagemaker", resource="user-profile",
+            resource_name=f"{self.domain.domain_id}/{self.user_profile_name}",
+        )
+
+    def grant_presigned_url(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (the person's identity outside Studio) open Studio as this profile."""
+        return self.domain.grant_presigned_url(grantee, user_profile_name=self.user_profile_name)
+
+    def add_private_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> PrivateSpace:
+        """A space only this user can open, in ``scope`` (default: the profile's scope); see
+        :class:`~sagemaker_platform.constructs.space.PrivateSpace` for the props."""
+        from sagemaker_platform.constructs.space import PrivateSpace  # space.py builds on this module
+
+        return PrivateSpace(scope or self.node.scope, construct_id, owner=self, **props)  # type: ignore[arg-type]
+
+
+class ImportedUserProfile(UserProfileBase):
+    """A profile created elsewhere, by name."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, domain: IStudioDomain, user_profile_name: str) -> None:
+        require_domain("UserProfile", domain)
+        super().__init__(scope, construct_id)
+        self.domain = domain
+        self.user_profile_name = user_profile_name
+
+
+class UserProfile(UserProfileBase):
     """One Studio user. Settings not given here are inherited from the domain's defaults. The domain guards the
     profile with its stack's teardown. Attributes: ``user_profile_name``, ``user_profile_arn``, ``domain``,
     ``execution_role``; the CfnUserProfile is ``node.default_child`` (also ``resource``).
@@ -119,12 +154,12 @@ class UserProfile(cdk.Resource):
         self.user_profile_name = user_profile_name
         domain.register_member(self, scope)
 
-    def add_private_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> PrivateSpace:
-        """A space only this user can open, in ``scope`` (default: the profile's scope); see
-        :class:`~sagemaker_platform.constructs.space.PrivateSpace` for the props."""
-        from sagemaker_platform.constructs.space import PrivateSpace  # space.py builds on this module
-
-        return PrivateSpace(scope or self.node.scope, construct_id, owner=self, **props)  # type: ignore[arg-type]
+    @staticmethod
+    def from_user_profile_name(
+        scope: Construct, construct_id: str, *, domain: IStudioDomain, user_profile_name: str
+    ) -> ImportedUserProfile:
+        """A profile created elsewhere (another app, the console), by name: grants and private spaces."""
+        return ImportedUserProfile(scope, construct_id, domain=domain, user_profile_name=user_profile_name)
 
     @property
     def user_profile_arn(self) -> str:
