@@ -31,6 +31,7 @@ from sagemaker_platform.acknowledgements import (
     acknowledge,
     acknowledge_wildcards,
 )
+from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.constructs.space import SharedSpace, StudioSpace
@@ -169,6 +170,60 @@ class StudioDomainBase(cdk.Resource):
         if id(stack) not in self._checked_stacks:
             self._checked_stacks.add(id(stack))
             stack.node.add_validation(_UnguardedCheck(stack))
+
+    def enable_canvas(
+        self,
+        *,
+        workspace_bucket: s3.IBucket | None = None,
+        workspace_prefix: str = "canvas",
+        encryption_key: kms.IKey | None = None,
+        time_series_role: iam.IRole | None = None,
+        model_registry: bool = True,
+        direct_deploy: bool = True,
+        kendra: bool = False,
+        generative_ai_role: iam.IRole | None = None,
+        idle_shutdown_minutes: int | None = None,
+    ) -> CanvasSettings:
+        """Canvas for every user of the domain (CloudFormation cannot set ``CanvasAppSettings``; a custom
+        resource does), deleted before the domain, and optionally shut down when idle.
+
+        :param workspace_bucket: where Canvas keeps its artifacts (under ``workspace_prefix``).
+        :param encryption_key: encrypts the workspace artifacts and the handlers' logs (default: the teardown's key).
+        :param time_series_role: the role Forecast assumes (time-series forecasting on).
+        :param model_registry: let users register models.
+        :param direct_deploy: let users deploy models from Canvas.
+        :param kendra: document querying through Amazon Kendra.
+        :param generative_ai_role: the Bedrock role for generative AI fine-tuning.
+        :param idle_shutdown_minutes: stop Canvas apps idle this long (a scheduled function).
+        """
+        key = encryption_key or (self.teardown_options.encryption_key if self.teardown_options else None)
+        stack = self._own_stack
+        canvas = CanvasSettings(
+            stack,
+            "CanvasSettings" if stack.node.try_find_child("CanvasSettings") is None else f"{self.node.id}Canvas",
+            domain=self,
+            workspace_s3_uri=(
+                workspace_bucket.s3_url_for_object(workspace_prefix.strip("/")) if workspace_bucket else None
+            ),
+            time_series_role=time_series_role,
+            model_registry=model_registry,
+            direct_deploy=direct_deploy,
+            kendra=kendra,
+            generative_ai_role=generative_ai_role,
+            encryption_key=key,
+        )
+        if self.cleanup is not None:
+            self.cleanup.guard(canvas)
+        if idle_shutdown_minutes:
+            CanvasIdleShutdown(
+                stack,
+                "CanvasIdleShutdown" if stack.node.try_find_child("CanvasIdleShutdown") is None
+                else f"{self.node.id}CanvasIdleShutdown",
+                domain=self,
+                idle_minutes=idle_shutdown_minutes,
+                encryption_key=key,
+            )
+        return canvas
 
     # ------------------------------------------------------------------------------------------------- grants
     def grant_presigned_url(

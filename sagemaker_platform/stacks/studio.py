@@ -14,7 +14,7 @@ from constructs import Construct
 from sagemaker_platform.config import LifecycleConfigSection, PlatformConfig
 from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
 from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
-from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
+from sagemaker_platform.constructs.canvas import SageMakerProjects
 from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
@@ -139,27 +139,14 @@ class StudioStack(cdk.Stack):
         ]
 
         if d.canvas.enabled:
-            analyst = self.roles["business_analyst"].role
-            self.canvas = CanvasSettings(
-                self,
-                "CanvasSettings",
-                domain=self.domain,
-                workspace_s3_uri=self.bucket.s3_uri("canvas"),
-                time_series_role=analyst if d.canvas.time_series_forecasting else None,
+            self.canvas = self.domain.enable_canvas(
+                workspace_bucket=self.bucket,
+                time_series_role=self.roles["business_analyst"] if d.canvas.time_series_forecasting else None,
                 model_registry=d.canvas.model_registry,
                 direct_deploy=d.canvas.direct_deploy,
                 kendra=bool(d.canvas.kendra_index_ids),
-                encryption_key=self.key,
+                idle_shutdown_minutes=d.canvas.idle_shutdown_minutes,
             )
-            self.cleanup.guard(self.canvas)
-            if d.canvas.idle_shutdown_minutes:
-                CanvasIdleShutdown(
-                    self,
-                    "CanvasIdleShutdown",
-                    domain=self.domain,
-                    idle_minutes=d.canvas.idle_shutdown_minutes,
-                    encryption_key=self.key,
-                )
         if d.projects:
             SageMakerProjects(self, "Projects", roles=list(self.roles.values()), encryption_key=self.key)
         for i, bucket_name in enumerate(config.buckets.merge_cors_into):
