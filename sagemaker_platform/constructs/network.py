@@ -14,6 +14,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from sagemaker_platform.acknowledgements import INLINE_POLICY_IDS, INLINE_POLICY_REASON, acknowledge
+from sagemaker_platform.constructs.subnets import selected_subnets
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.vpc_rules import (
     CANVAS_ENDPOINTS,
     INTERFACE_ENDPOINT_SERVICES,
@@ -37,7 +39,8 @@ class ExistingSubnet:
 
 class StudioNetwork(Construct):
     """A new VPC with private isolated subnets (one /20 per zone) in ``availability_zones`` or, without them, in
-    ``max_azs`` zones, or an existing VPC given by ids.
+    ``max_azs`` zones, or an existing VPC given by ids, or a VPC the caller built (``vpc`` and ``vpc_subnets``,
+    default: its private subnets, else its isolated ones).
 
     A stack with a concrete account and region needs ``availability_zones`` for a new VPC: otherwise the CDK looks
     the zones up in the account at synth, which fails offline (``cdk synth --no-lookups``, CDK Pipelines).
@@ -56,19 +59,26 @@ class StudioNetwork(Construct):
         availability_zones: Sequence[str] = (),
         existing_vpc_id: str | None = None,
         existing_subnets: Sequence[ExistingSubnet] = (),
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
         create_endpoints: bool = True,
         canvas: bool = False,
         extra_interface_endpoints: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if existing_vpc_id:
+        if vpc is not None:
+            require("StudioNetwork", "vpc", vpc, ec2.IVpc)
+            if existing_vpc_id:
+                raise ValueError(f"StudioNetwork vpc: give vpc or existing_vpc_id, not both (got {existing_vpc_id!r})")
+            self.vpc: ec2.IVpc = vpc
+        elif existing_vpc_id:
             if len(existing_subnets) < 2 or len({s.availability_zone for s in existing_subnets}) < 2:
                 raise ValueError(
                     "StudioNetwork existing_subnets: an existing VPC needs at least two subnets in different "
                     f"availability zones (got {[s.subnet_id for s in existing_subnets]})"
                 )
-            self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
+            self.vpc = ec2.Vpc.from_vpc_attributes(
                 self,
                 "Vpc",
                 vpc_id=existing_vpc_id,
@@ -114,7 +124,15 @@ class StudioNetwork(Construct):
             acknowledge(flow_log, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
             self.vpc = vpc
         self._route_tables_known = not existing_vpc_id or all(s.route_table_id for s in existing_subnets)
-        self.subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnets
+        if vpc is not None:
+            self.subnets = selected_subnets("StudioNetwork", vpc, vpc_subnets)
+            if len({subnet.availability_zone for subnet in self.subnets}) < 2:
+                raise ValueError(
+                    "StudioNetwork vpc_subnets: the domain needs subnets in at least two availability zones "
+                    f"(got {len(self.subnets)} subnets)"
+                )
+        else:
+            self.subnets = self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnets
 
         # Apps: NFS to the home EFS and JupyterServer <-> KernelGateway traffic stay inside this group.
         self.studio_security_group = ec2.SecurityGroup(
