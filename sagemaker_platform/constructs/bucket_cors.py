@@ -19,7 +19,7 @@ from sagemaker_platform.acknowledgements import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs import cors
-from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import BUCKET_NAME as _BUCKET_NAME_RULE
 from sagemaker_platform.rules import is_token
@@ -69,5 +69,5 @@ class ExistingBucketCors(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type="Custom::BucketCors",
-            properties={"BucketName": bucket_name, "Rules": rules},
+            properties=load_contracts().build("Custom::BucketCors", BucketName=bucket_name, Rules=rules),
         )

@@ -35,6 +35,7 @@ from sagemaker_platform.constructs.handler_provider import (
     DeadLetterQueue,
     HandlerProvider,
     failure_alarm,
+    load_contracts,
 )
 from sagemaker_platform.constructs.interfaces import IStudioDomain
 
@@ -112,7 +113,7 @@ class CanvasSettings(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type="Custom::CanvasSettings",
-            properties=properties,
+            properties=load_contracts().build("Custom::CanvasSettings", **properties),
         )
         if isinstance(domain, Construct):
             self.resource.node.add_dependency(domain)
@@ -294,6 +295,6 @@ class SageMakerProjects(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type="Custom::SageMakerProjects",
-            properties={"PrincipalArns": [r.role_arn for r in roles]},
+            properties=load_contracts().build("Custom::SageMakerProjects", PrincipalArns=[r.role_arn for r in roles]),
         )
         self.portfolio_id = self.resource.get_att_string("PortfolioId")

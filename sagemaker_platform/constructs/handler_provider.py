@@ -3,7 +3,11 @@ that kind. Handlers are plain files in ``sagemaker_platform/lambda`` packaged as
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
@@ -27,6 +31,22 @@ from sagemaker_platform.acknowledgements import (
 )
 
 LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda"
+
+
+@functools.cache
+def load_contracts() -> ModuleType:
+    """The custom-resource property contracts (``lambda/_contracts.py``), loaded by its path.
+
+    The handlers import it as a top-level module inside the function (the Lambda asset is its own code root, not
+    part of this package), and the constructs build their properties from the same file, so each contract is
+    written once. This is the one module the package loads by path.
+    """
+    spec = importlib.util.spec_from_file_location("sagemaker_platform_contracts", LAMBDA_DIR / "_contracts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 # One invocation's budget. The handlers read it from the Lambda context (get_remaining_time_in_millis), so it
 # is set only here; they stop starting work when _common.SAFETY_MARGIN_MS is left.

@@ -25,7 +25,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from sagemaker_platform.constructs.bucket import SecureBucket
-from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.rules import RESOURCE_NAME
 
 # Patterns and limits of the CloudFormation schema (aws-sagemaker-hub) and the SageMaker API model.
@@ -213,7 +213,7 @@ class _HubContentResource(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type=resource_type,
-            properties={"HubName": hub.hub_name, **properties},
+            properties=load_contracts().build(resource_type, HubName=hub.hub_name, **properties),
         )
         # Created after the hub and deleted before it (a hub with content cannot be deleted).
         self.resource.node.add_dependency(hub.hub)

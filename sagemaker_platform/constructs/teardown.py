@@ -23,7 +23,7 @@ from sagemaker_platform.acknowledgements import (
     acknowledge,
     acknowledge_wildcards,
 )
-from sagemaker_platform.constructs.handler_provider import HandlerProvider
+from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.constructs.interfaces import IStudioDomain
 
 if TYPE_CHECKING:
@@ -121,13 +121,14 @@ class StudioTeardown(Construct):
             "Resource",
             service_token=self._provider.service_token,
             resource_type="Custom::StudioTeardown",
-            properties={
-                "DomainId": domain.domain_id,
-                "UserProfileNames": _Names(self._profile_names),
-                "SpaceNames": _Names(self._space_names),
-                "DeletePrivateSpaceData": "true" if delete_private_space_data else "false",
-                "TimeoutMinutes": str(minutes),
-            },
+            properties=load_contracts().build(
+                "Custom::StudioTeardown",
+                DomainId=domain.domain_id,
+                UserProfileNames=_Names(self._profile_names),
+                SpaceNames=_Names(self._space_names),
+                DeletePrivateSpaceData="true" if delete_private_space_data else "false",
+                TimeoutMinutes=str(minutes),
+            ),
         )
         guarded = Construct(self, "Guarded")
         Dependable.implement(guarded, _GuardedRoots(self._members))
@@ -240,12 +241,13 @@ class DomainCleanup(Construct):
             "Resource",
             service_token=provider.service_token,
             resource_type="Custom::StudioDomainCleanup",
-            properties={
-                "DomainId": domain.domain_id,
-                "VpcId": vpc_id,
-                "HomeEfs": home_efs,
-                "HomeEfsFileSystemId": home_efs_file_system_id,
-            },
+            properties=load_contracts().build(
+                "Custom::StudioDomainCleanup",
+                DomainId=domain.domain_id,
+                VpcId=vpc_id,
+                HomeEfs=home_efs,
+                HomeEfsFileSystemId=home_efs_file_system_id,
+            ),
         )
         if isinstance(domain, Construct):
             self.resource.node.add_dependency(domain)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import _contracts  # a sibling in the Lambda asset, like every handler's ``import _common``
 import boto3
 import botocore.session
 from botocore.config import Config
@@ -348,11 +349,20 @@ def _deadline(event: dict[str, Any], own: DeadlineOf | None) -> Deadline | None:
 # Properties (CloudFormation sends every scalar as a string)
 # ----------------------------------------------------------------------------------------------------------
 def resource_properties(event: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(event.get("ResourceProperties") or {})
+    """The request's properties, checked against the contract of its resource type (``_contracts``) when it has
+    one: a construct and its handler that disagree fail on the first request, naming the property."""
+    return _checked(event, dict(event.get("ResourceProperties") or {}))
 
 
 def old_resource_properties(event: Mapping[str, Any]) -> dict[str, Any]:
     return dict(event.get("OldResourceProperties") or {})
+
+
+def _checked(event: Mapping[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    resource_type = event.get("ResourceType")
+    if isinstance(resource_type, str) and resource_type in _contracts.CONTRACTS:
+        _contracts.parse(resource_type, props)
+    return props
 
 
 def require(props: Props, name: str) -> str:
