@@ -143,3 +143,87 @@ def test_wheel_includes_handlers_and_scripts(tmp_path: Path) -> None:
     ):
         assert required in names, required
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/"))]
+
+
+BLOCK_CDK_NAG = """
+import importlib.abc
+import sys
+
+
+class _NoCdkNag(importlib.abc.MetaPathFinder):
+    # As if cdk-nag were not installed (the package's optional [compliance] extra).
+    def find_spec(self, name, path=None, target=None):
+        if name == "cdk_nag" or name.startswith("cdk_nag."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoCdkNag())
+"""
+
+WITHOUT_CDK_NAG_APP = """
+import io
+import json
+import pkgutil
+import importlib
+
+import aws_cdk as cdk
+
+import sagemaker_platform
+from sagemaker_platform.compliance import ComplianceUnavailable, apply_compliance
+from sagemaker_platform.config import load_config
+from sagemaker_platform.main import main
+from sagemaker_platform.stacks.platform import build_platform
+
+try:
+    import cdk_nag  # noqa: F401
+    blocked = False
+except ImportError:
+    blocked = True
+modules = [m.name for m in pkgutil.walk_packages(sagemaker_platform.__path__, "sagemaker_platform.")
+           if ".lambda" not in m.name and not m.name.endswith("__main__")]
+for name in modules:
+    importlib.import_module(name)
+
+exec(open("vendored_app.py").read())  # the constructs on their own
+
+platform_app = cdk.App(outdir="platform.out")
+build_platform(platform_app, load_config("config/default.yaml"), compliance=False)
+assembly = platform_app.synth()
+try:
+    apply_compliance(platform_app)
+    packs = "attached"
+except ComplianceUnavailable as exc:
+    packs = str(exc)
+err = io.StringIO()
+code = main("config/default.yaml", outdir="main.out", context={}, stderr=err)
+print(json.dumps({"blocked": blocked, "modules": len(modules), "stacks": [s.stack_name for s in assembly.stacks],
+                  "packs": packs, "main": [code, err.getvalue()]}))
+"""
+
+
+def test_constructs_and_stacks_work_without_cdk_nag(tmp_path: Path) -> None:
+    """cdk-nag is an optional extra: without it every module imports and the constructs and stacks synthesize;
+    only attaching the packs fails, in one line naming the extra to install."""
+    shutil.copytree(PACKAGE, tmp_path / "sagemaker_platform", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "default.yaml", tmp_path / "config" / "default.yaml")
+    (tmp_path / "sitecustomize.py").write_text(BLOCK_CDK_NAG, encoding="utf-8")
+    (tmp_path / "vendored_app.py").write_text(VENDORED_APP, encoding="utf-8")
+    (tmp_path / "app.py").write_text(WITHOUT_CDK_NAG_APP, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "PYTHON"))}
+    env.update({"PYTHONPATH": str(tmp_path), "CDK_OUTDIR": str(tmp_path / "cdk.out"), "PYTHONNOUSERSITE": "1",
+                "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1"})
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["blocked"] is True
+    assert report["modules"] > 30
+    assert len(report["stacks"]) >= 2 and any(name.endswith("-studio") for name in report["stacks"])
+    assert "pip install 'sagemaker-platform[compliance]'" in report["packs"]
+    code, message = report["main"]
+    assert code == 1 and len(message.splitlines()) == 1, message
+    assert message.startswith("error: the compliance packs need cdk-nag") and "[compliance]" in message
+    assert not (tmp_path / "main.out").exists()

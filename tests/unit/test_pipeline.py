@@ -246,7 +246,7 @@ def test_stages_use_the_loaded_environment_configs(tmp_path: Path) -> None:
 def test_platform_and_pipeline_are_chosen_by_the_app_only() -> None:
     """build_platform builds one environment; a pipeline config goes through build_pipeline (build_app chooses)."""
     pipeline_config = load_config(ROOT / PIPELINE_CONFIG)
-    with pytest.raises(ConfigError, match="pipeline.enabled"):
+    with pytest.raises(ConfigError, match=r"pipeline\.enabled"):
         build_platform(new_app(), pipeline_config, compliance=False)
     built = build_pipeline(new_app(context={"config": PIPELINE_CONFIG}), pipeline_config, compliance=False)
     assert isinstance(built.pipeline, PipelineStack)
