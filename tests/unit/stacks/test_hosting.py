@@ -22,7 +22,7 @@ from sagemaker_platform.constructs.endpoint import NVME_KMS_RULES
 from sagemaker_platform.stacks.hosting import HostingStack
 from sagemaker_platform.stacks.network import NetworkStack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FULL = ROOT / "config" / "examples" / "full.yaml"
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 CFN_LINT = Path("/tmp/setup/venv/bin/cfn-lint")
