@@ -39,6 +39,9 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
+# The Lambda asset folder is the handlers' code root: ``_common`` imports its sibling ``_contracts`` from there.
+if str(hp.LAMBDA_DIR) not in sys.path:
+    sys.path.insert(0, str(hp.LAMBDA_DIR))
 _common = _load("handler_common", hp.LAMBDA_DIR / "_common.py")
 # The handler tests' harness (it imports its fakes as top-level modules, as the handler tests do).
 if str(ROOT / "tests" / "handlers") not in sys.path:
