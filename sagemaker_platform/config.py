@@ -320,6 +320,10 @@ class CanvasSection(_Section):
         list[Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")]], AfterValidator(_unique_items)
     ] = Field(default_factory=list)
     idle_shutdown_minutes: Annotated[int | None, Field(ge=60, le=1440)] = 120
+    # Personas whose role opens Canvas (business_analyst always does); users[].canvas adds a user's persona.
+    personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(
+        default_factory=lambda: ["business_analyst"]
+    )
 
 
 class DomainSection(_Section):
@@ -370,6 +374,8 @@ class UserSection(_Section):
     sso_user_name: Annotated[str | None, Field(min_length=1, max_length=128)] = None
     lifecycle_configs: Annotated[list[str], AfterValidator(_unique_items)] = Field(default_factory=list)
     private_spaces: list[SpaceSection] = Field(default_factory=list)
+    # Canvas for this user: their persona's role gets the Canvas policies (a role is shared by its persona's users).
+    canvas: bool = False
 
 
 class TeardownSection(_Section):
@@ -546,6 +552,94 @@ class GovernanceSection(_Section):
     collaboration: bool = True
 
 
+# --------------------------------------------------------------------------------------------------- hubs
+HUB_NAME_MAX = 54  # the deployed hub name adds "-" and an 8-character digest of its storage (63 in all)
+CONTENT_VERSION = r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"
+HubKeyword = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^A-Z]*$")]
+ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+
+
+class HubContentSection(_Section):
+    """One entry of a hub: a public JumpStart model by ``model_id`` (a reference), or an imported ``Model`` or
+    ``Notebook`` (``type``, ``name``, ``version`` and its ``document``, or a notebook's ``s3_uri``)."""
+
+    model_id: Annotated[str | None, Field(pattern=RESOURCE_NAME, max_length=64)] = None
+    min_version: Annotated[str | None, Field(pattern=CONTENT_VERSION)] = None
+    type: Literal["Model", "Notebook"] | None = None
+    name: Annotated[str | None, Field(pattern=RESOURCE_NAME)] = None
+    version: Annotated[str | None, Field(pattern=CONTENT_VERSION)] = None
+    document: dict[str, Any] | None = None
+    s3_uri: Annotated[str | None, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$")] = None
+    display_name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    description: Annotated[str | None, Field(min_length=1, max_length=1023)] = None
+    keywords: Annotated[list[HubKeyword], Field(max_length=50), AfterValidator(_unique_items)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> HubContentSection:
+        if (self.model_id is None) == (self.type is None):
+            raise ValueError("set model_id (a public JumpStart model) or type (Model or Notebook, imported)")
+        if self.model_id is not None:
+            fields = ("version", "document", "s3_uri", "display_name", "description", "keywords")
+            extra = [f for f in fields if getattr(self, f)]
+            if extra:
+                raise ValueError(f"a model reference takes model_id, name and min_version, not {extra[0]}")
+            return self
+        if self.min_version is not None:
+            raise ValueError("min_version is for model references (model_id); an import has version")
+        if self.name is None or self.version is None:
+            raise ValueError(f"an imported {self.type} needs name and version")
+        if (self.document is None) == (self.s3_uri is None):
+            raise ValueError("set exactly one of document (the hub content document) or s3_uri (a notebook's file)")
+        if self.s3_uri is not None and self.type != "Notebook":
+            raise ValueError("s3_uri is a notebook's location; a Model needs its document")
+        return self
+
+    @property
+    def content_name(self) -> str:
+        """The content's name in the hub (a reference defaults to its model id)."""
+        name = self.name or self.model_id
+        assert name is not None  # the validator requires one
+        return name
+
+
+class HubSection(_Section):
+    """A private hub: the organisation's shared models and notebooks, browsed in Studio's JumpStart."""
+
+    name: Annotated[str, Field(pattern=RESOURCE_NAME, max_length=HUB_NAME_MAX)]
+    description: Annotated[str, Field(min_length=1, max_length=1023)]
+    display_name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    keywords: Annotated[list[HubKeyword], Field(max_length=50), AfterValidator(_unique_items)] = Field(
+        default_factory=list
+    )
+    # Who may import, reference and remove content: persona names and/or IAM role ARNs.
+    curators: Annotated[list[str], AfterValidator(_unique_items)] = Field(default_factory=list)
+    # Deny browsing the public JumpStart hub to every persona, so this catalogue is what users see.
+    hide_public_hub: bool = False
+    share_with_accounts: Annotated[
+        list[Annotated[str, Field(pattern=ACCOUNT_ID)]], Field(max_length=100), AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
+    content: list[HubContentSection] = Field(default_factory=list)
+
+    @field_validator("curators")
+    @classmethod
+    def _curator(cls, value: list[str]) -> list[str]:
+        personas = ("data_scientist", "ml_engineer", "business_analyst")
+        for item in value:
+            if item not in personas and not re.fullmatch(ROLE_ARN, item):
+                raise ValueError(f"a curator is a persona ({', '.join(personas)}) or an IAM role ARN (got {item!r})")
+        return value
+
+    @property
+    def curator_personas(self) -> list[str]:
+        return [c for c in self.curators if not c.startswith("arn:")]
+
+    @property
+    def curator_roles(self) -> list[str]:
+        return [c for c in self.curators if c.startswith("arn:")]
+
+
 # --------------------------------------------------------------------------------------------------- pipeline
 class PipelineSourceSection(_Section):
     kind: Literal["codestar", "codecommit"] = "codestar"
@@ -647,6 +741,7 @@ class PlatformConfig(_Section):
     buckets: BucketsSection = Field(default_factory=BucketsSection)
     endpoints: list[EndpointSection] = Field(default_factory=list)
     governance: GovernanceSection = Field(default_factory=GovernanceSection)
+    hubs: list[HubSection] = Field(default_factory=list)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     compliance: ComplianceSection = Field(default_factory=ComplianceSection)
 
@@ -662,6 +757,13 @@ class PlatformConfig(_Section):
         if self.domain.canvas.enabled:
             used.add("business_analyst")
         return [p for p in ("data_scientist", "ml_engineer", "business_analyst") if p in used]
+
+    def canvas_personas(self) -> list[str]:
+        """Personas whose role opens Canvas: business_analyst, domain.canvas.personas and users with canvas."""
+        if not self.domain.canvas.enabled:
+            return []
+        wanted = {"business_analyst", *self.domain.canvas.personas} | {u.persona for u in self.users if u.canvas}
+        return [p for p in self.personas_in_use() if p in wanted]
 
 
 def _check_references(cfg: PlatformConfig) -> None:
@@ -703,6 +805,8 @@ def _check_references(cfg: PlatformConfig) -> None:
             )
         if user.persona == "business_analyst" and not cfg.domain.canvas.enabled:
             raise ConfigError(f"users[{i}].persona", "business_analyst needs domain.canvas.enabled: true", user.persona)
+        if user.canvas and not cfg.domain.canvas.enabled:
+            raise ConfigError(f"users[{i}].canvas", "needs domain.canvas.enabled: true", user.canvas)
         for j, name in enumerate(user.lifecycle_configs):
             _known_lcc(lccs, name, f"users[{i}].lifecycle_configs[{j}]")
         for j, space in enumerate(user.private_spaces):
@@ -713,6 +817,8 @@ def _check_references(cfg: PlatformConfig) -> None:
         _unique(spaces, space.name, f"spaces[{i}].name", "space")
 
     _check_user_stacks(cfg)
+    _check_canvas(cfg)
+    _check_hubs(cfg)
     for i, ep in enumerate(cfg.endpoints):
         _check_endpoint(ep, f"endpoints[{i}]")
     names: dict[str, str] = {}
@@ -729,6 +835,37 @@ def _check_references(cfg: PlatformConfig) -> None:
         _unique(stages, env.name, f"pipeline.environments[{i}].name", "pipeline environment")
     if not cfg.pipeline.enabled:
         _check_accepted_options(cfg)
+
+
+def _check_canvas(cfg: PlatformConfig) -> None:
+    """Canvas personas that have a role, and Canvas-Studio collaboration with the Studio Classic app it needs."""
+    canvas, in_use = cfg.domain.canvas, cfg.personas_in_use()
+    if not canvas.enabled:
+        return
+    for i, persona in enumerate(canvas.personas):
+        if persona not in in_use:
+            raise ConfigError(f"domain.canvas.personas[{i}]", "no user has this persona, so it has no role", persona)
+    if cfg.governance.collaboration and "JupyterServer" in cfg.domain.hidden_app_types:
+        raise ConfigError(
+            "domain.hidden_app_types",
+            "governance.collaboration shares Canvas models with Studio Classic, whose JupyterServer app this hides; "
+            "remove JupyterServer here or set governance.collaboration: false",
+            cfg.domain.hidden_app_types,
+        )
+
+
+def _check_hubs(cfg: PlatformConfig) -> None:
+    """Unique hub and content names, and curator personas that have a role."""
+    hubs: dict[str, str] = {}
+    in_use = cfg.personas_in_use()
+    for i, hub in enumerate(cfg.hubs):
+        _unique(hubs, hub.name.lower(), f"hubs[{i}].name", "hub")
+        for j, curator in enumerate(hub.curators):
+            if not curator.startswith("arn:") and curator not in in_use:
+                raise ConfigError(f"hubs[{i}].curators[{j}]", "no user has this persona, so it has no role", curator)
+        contents: dict[str, str] = {}
+        for j, item in enumerate(hub.content):
+            _unique(contents, item.content_name.lower(), f"hubs[{i}].content[{j}].name", "hub content")
 
 
 def _check_accepted_options(cfg: PlatformConfig) -> None:

@@ -307,6 +307,7 @@ class StudioDomain(StudioDomainBase):
     :param default_ebs_gb: a new space's volume size.
     :param max_ebs_gb: the largest volume a user may ask for.
     :param hidden_app_types: app types the Studio UI hides.
+    :param collaboration: Canvas users share models with Studio Classic users (needs JupyterServer not hidden).
     :param hidden_instance_types: instance types the Studio UI hides.
     :param docker_access: Docker in spaces (VpcOnly domains only).
     :param vpc_only_trusted_accounts: accounts whose ECR images Docker may pull.
@@ -339,6 +340,7 @@ class StudioDomain(StudioDomainBase):
         default_ebs_gb: int = 5,
         max_ebs_gb: int = 100,
         hidden_app_types: Sequence[str] = (),
+        collaboration: bool = False,
         hidden_instance_types: Sequence[str] = (),
         docker_access: bool = False,
         vpc_only_trusted_accounts: Sequence[str] = (),
@@ -393,6 +395,12 @@ class StudioDomain(StudioDomainBase):
             idle_shutdown.validate(owner)
         for i, app in enumerate(hidden_app_types):
             hidden_app_type(f"{owner} hidden_app_types[{i}]", app)
+        if collaboration and "JupyterServer" in hidden_app_types:
+            raise ValueError(
+                f"{owner} hidden_app_types: collaboration shares Canvas models with Studio Classic, whose "
+                "JupyterServer app this hides; remove JupyterServer or set collaboration=False "
+                f"(got {list(hidden_app_types)!r})"
+            )
         for i, instance_type in enumerate(hidden_instance_types):
             studio_instance_type(f"{owner} hidden_instance_types[{i}]", instance_type)
 

@@ -20,10 +20,12 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ram as ram
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.bucket import SecureBucket
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.rules import RESOURCE_NAME
@@ -39,6 +41,12 @@ DEFAULT_DOCUMENT_SCHEMA_VERSION = "2.0.0"
 IMPORTED_TYPES = ("Model", "Notebook")
 SUPPORT_STATUSES = ("Supported", "Deprecated", "Restricted")
 
+HUB_WILDCARD_REASON = (
+    "Hub content is addressed as hub-content/<hub>/<type>/<name>/<version>: the statement names this hub and "
+    "leaves type, name and version open, since curators add content after deployment; the storage bucket is read "
+    "and written under the hub's prefix only; ListHubs supports no resource-level permissions."
+)
+
 # What a user needs to browse the hub and use (deploy, fine-tune, open) its content.
 READ_ACTIONS = (
     "sagemaker:DescribeHub",
@@ -46,6 +54,12 @@ READ_ACTIONS = (
     "sagemaker:DescribeHubContent",
     "sagemaker:ListHubContentVersions",
 )
+# Studio lists the hubs a user may open; ListHubs has no resource-level permissions.
+LIST_ACTIONS = ("sagemaker:ListHubs",)
+# What hiding the public JumpStart hub denies: browsing its catalogue and reading content the private hub does not
+# reference (a reference resolves to the public content, so referenced models stay usable).
+PUBLIC_HUB_BROWSE_ACTIONS = ("sagemaker:DescribeHub", "sagemaker:ListHubContents")
+PUBLIC_HUB_CONTENT_ACTIONS = ("sagemaker:DescribeHubContent", "sagemaker:ListHubContentVersions")
 # What a curator adds on top: import, reference and remove content.
 CURATE_ACTIONS = (
     "sagemaker:ImportHubContent",
@@ -169,6 +183,7 @@ class PrivateHub(Construct):
         """Browse the hub and use its content: describe and list the hub, its content and versions, and read
         the content's files in the hub's storage."""
         self.bucket.grant_read(grantee, f"{self.storage_prefix}*")
+        iam.Grant.add_to_principal(grantee=grantee, actions=list(LIST_ACTIONS), resource_arns=["*"])
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=list(READ_ACTIONS), resource_arns=[self.hub_arn, self.content_arns]
         )
@@ -181,6 +196,39 @@ class PrivateHub(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=list(CURATE_ACTIONS), resource_arns=[self.hub_arn, self.content_arns]
         )
+
+    def share_with_accounts(
+        self, accounts: Sequence[str], *, allow_external_principals: bool = False
+    ) -> ram.CfnResourceShare:
+        """Share the hub with other accounts through AWS RAM, and let them read its storage (objects under the
+        prefix and, for the bucket this hub created, its key): shared content is read from this account's bucket.
+
+        :param accounts: 12-digit account ids (at most 100).
+        :param allow_external_principals: also accounts outside this account's organization.
+        """
+        literal = [a for a in accounts if not cdk.Token.is_unresolved(a)]
+        for account in literal:
+            if not re.fullmatch(r"[0-9]{12}", account):
+                raise ValueError(f"PrivateHub share_with_accounts: a 12-digit account id, got {account!r}")
+        if not accounts or len(accounts) > 100 or len(set(literal)) != len(literal):
+            raise ValueError(
+                f"PrivateHub share_with_accounts: 1-100 distinct account ids, got {list(accounts)!r}"
+            )
+        if self.node.try_find_child("Share") is not None:
+            raise ValueError(f"PrivateHub {self.hub_name}: share_with_accounts was already called")
+        share = ram.CfnResourceShare(
+            self,
+            "Share",
+            name=f"{self.hub_name}-share",
+            resource_arns=[self.hub_arn],
+            principals=list(accounts),
+            allow_external_principals=allow_external_principals,
+        )
+        share.node.add_dependency(self.hub)
+        for account in accounts:
+            principal = iam.AccountPrincipal(account)
+            self.bucket.grant_read(principal, f"{self.storage_prefix}*")
+        return share
 
     def content_provider(self) -> HandlerProvider:
         """The stack's hub-content handler, allowed exactly its calls on this hub's content (once per hub)."""
@@ -195,7 +243,42 @@ class PrivateHub(Construct):
             self._handler.add_to_policy(
                 iam.PolicyStatement(actions=list(HANDLER_ACTIONS), resources=[self.hub_arn, self.content_arns])
             )
+            acknowledge_wildcards(self._handler.role, HUB_WILDCARD_REASON)
         return self._handler
+
+
+def hide_public_hub(role: iam.IRole, *, keep_model_ids: Sequence[str] = ()) -> None:
+    """Deny browsing the public JumpStart hub (SageMakerPublicHub) to ``role``, so the organisation's hubs are the
+    catalogue its users see. Public models the private hubs reference (``keep_model_ids``) stay readable: using a
+    model reference reads the public content it points to.
+
+    A deny, not Studio's ``HiddenMlTools: [JumpStart]``: that setting hides the JumpStart page, and with it the
+    private hubs.
+    """
+    stack = cdk.Stack.of(role)
+    public = f"arn:{stack.partition}:sagemaker:{stack.region}:aws"
+    for model_id in keep_model_ids:
+        _check_name("hide_public_hub keep_model_ids", model_id, 64)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="DenyPublicHubBrowsing",
+            effect=iam.Effect.DENY,
+            actions=list(PUBLIC_HUB_BROWSE_ACTIONS),
+            resources=[f"{public}:hub/{PUBLIC_HUB}"],
+        )
+    )
+    # Deny the public content except what the private hubs reference: NotResource names the kept content and
+    # every account's own resources (twelve characters where the public hub has "aws"), so this account's hubs and
+    # hubs other accounts share with it stay under their own grants.
+    kept = [f"{public}:hub-content/{PUBLIC_HUB}/Model/{model_id}/*" for model_id in dict.fromkeys(keep_model_ids)]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="DenyPublicHubContent",
+            effect=iam.Effect.DENY,
+            actions=list(PUBLIC_HUB_CONTENT_ACTIONS),
+            not_resources=[f"arn:{stack.partition}:sagemaker:*:{'?' * 12}:*", *kept],
+        )
+    )
 
 
 def _storage_digest(bucket: s3.IBucket, prefix: str) -> str:

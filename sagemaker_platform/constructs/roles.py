@@ -16,6 +16,7 @@ own profile, private spaces and apps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -142,6 +143,17 @@ _MLOPS: tuple[_Grant, ...] = (
     ("ModelCards", ("CreateModelCard", "DescribeModelCard", "UpdateModelCard"), ("model-card/*",)),
 )
 
+# What Canvas calls as the user beyond AWS's managed Canvas policies.
+_CANVAS: tuple[_Grant, ...] = (
+    (
+        "CanvasAutoMLCandidates",
+        ("DescribeAutoMLJob", "DescribeAutoMLJobV2", "ListCandidatesForAutoMLJob"),
+        ("automl-job/*",),
+    ),
+)
+# Canvas document querying: search and retrieve passages from the configured indexes, and read each index.
+KENDRA_QUERY_ACTIONS = ("kendra:Query", "kendra:Retrieve", "kendra:DescribeIndex")
+
 # Read and write objects, never versions: deleting a version defeats the bucket's versioning.
 _OBJECT_ACTIONS = (
     "s3:GetObject",
@@ -260,6 +272,7 @@ class ExecutionRole(iam.Role):
     :param canvas: attach the Canvas policies (the business analyst always has them).
     :param canvas_time_series: Canvas forecasting: Forecast may assume the role and use the key.
     :param canvas_generative_ai: attach the Canvas AI-services policy.
+    :param kendra_index_ids: Amazon Kendra indexes Canvas users query documents in (Canvas roles only).
     :param ecr_accounts: accounts besides this one whose ECR repositories jobs may pull images from.
     :param sdk_default_bucket: let the SageMaker Python SDK use ``sagemaker-<region>-<account>``.
     :param shared_models: Canvas and Studio users share models (collaboration).
@@ -278,6 +291,7 @@ class ExecutionRole(iam.Role):
         canvas: bool = False,
         canvas_time_series: bool = False,
         canvas_generative_ai: bool = False,
+        kendra_index_ids: Sequence[str] = (),
         ecr_accounts: Sequence[str] = (AWS_DLC_ACCOUNT,),
         sdk_default_bucket: bool = True,
         shared_models: bool = True,
@@ -294,6 +308,9 @@ class ExecutionRole(iam.Role):
             if not cdk.Token.is_unresolved(account) and not (len(account) == 12 and account.isdigit()):
                 raise ValueError(f"ExecutionRole ecr_accounts: a 12-digit account id (got {account!r})")
         canvas = canvas or resolved is Persona.BUSINESS_ANALYST
+        for index_id in kendra_index_ids:
+            if not cdk.Token.is_unresolved(index_id) and not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9-]{35}", index_id):
+                raise ValueError(f"ExecutionRole kendra_index_ids: a 36-character Kendra index id (got {index_id!r})")
         forecast = canvas and canvas_time_series
         super().__init__(
             scope,
@@ -315,7 +332,7 @@ class ExecutionRole(iam.Role):
         if resolved is Persona.ML_ENGINEER:
             self._grants(_MLOPS)
         if canvas:
-            self._canvas(forecast, canvas_generative_ai)
+            self._canvas(forecast, canvas_generative_ai, kendra_index_ids)
         for bucket in buckets:
             self._bucket(bucket.bucket_arn, "PlatformBucket")
         if sdk_default_bucket:
@@ -467,7 +484,16 @@ class ExecutionRole(iam.Role):
         if forecast:
             self._add("KeyRetireGrants", ["kms:RetireGrant"], [key.key_arn])
 
-    def _canvas(self, forecast: bool, generative_ai: bool) -> None:
+    def _canvas(self, forecast: bool, generative_ai: bool, kendra_index_ids: Sequence[str]) -> None:
+        # Canvas's "alternative candidate" flow lists the AutoML job's candidates as the user.
+        self._grants(_CANVAS)
+        if kendra_index_ids:
+            stack = cdk.Stack.of(self)
+            self._add(
+                "CanvasKendraIndexes",
+                KENDRA_QUERY_ACTIONS,
+                [f"arn:{stack.partition}:kendra:{stack.region}:{stack.account}:index/{i}" for i in kendra_index_ids],
+            )
         policies = ["AmazonSageMakerCanvasFullAccess"]
         if forecast:
             policies.append("AmazonSageMakerCanvasForecastAccess")

@@ -1,5 +1,6 @@
-"""StudioStack: key, buckets, persona roles, lifecycle configs, the domain, shared spaces, and the domain-level
-custom resources (Canvas settings, Projects, CORS on existing buckets, teardown helpers)."""
+"""StudioStack: key, buckets, persona roles, lifecycle configs, the domain, shared spaces, the domain-level
+custom resources (Canvas settings, Projects, CORS on existing buckets, teardown helpers), and the private hubs
+(they live with the persona roles that browse and curate them)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,29 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from sagemaker_platform.config import LifecycleConfigSection, PlatformConfig
+from sagemaker_platform.acknowledgements import (
+    INLINE_POLICY_IDS,
+    INLINE_POLICY_REASON,
+    acknowledge,
+    acknowledge_wildcards,
+)
+from sagemaker_platform.config import HubSection, LifecycleConfigSection, PlatformConfig
 from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
 from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import SageMakerProjects
 from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
+from sagemaker_platform.constructs.hub import (
+    HUB_WILDCARD_REASON,
+    HubContent,
+    HubModelReference,
+    PrivateHub,
+    hide_public_hub,
+)
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.network import StudioNetwork
@@ -59,9 +74,10 @@ class StudioStack(cdk.Stack):
             "StudioBucket",
             encryption_key=self.key.key,
             access_log_bucket=self.access_logs.bucket,
-            canvas=d.canvas.enabled,
+            canvas=d.canvas.enabled and d.canvas.local_upload,
         )
 
+        canvas_personas = config.canvas_personas()
         self.roles: dict[str, ExecutionRole] = {}
         for persona in config.personas_in_use():
             self.roles[persona] = ExecutionRole(
@@ -70,9 +86,10 @@ class StudioStack(cdk.Stack):
                 persona=persona,
                 buckets=[self.bucket.bucket],
                 encryption_key=self.key.key,
-                canvas=d.canvas.enabled and persona == "business_analyst",
+                canvas=persona in canvas_personas,
                 canvas_time_series=d.canvas.time_series_forecasting,
                 canvas_generative_ai=d.canvas.generative_ai,
+                kendra_index_ids=d.canvas.kendra_index_ids,
                 ecr_accounts=d.ecr_pull_accounts,
                 shared_models=config.governance.collaboration,
             )
@@ -105,6 +122,7 @@ class StudioStack(cdk.Stack):
             default_ebs_gb=d.storage.default_ebs_gb,
             max_ebs_gb=d.storage.max_ebs_gb,
             hidden_app_types=d.hidden_app_types,
+            collaboration=config.governance.collaboration and d.canvas.enabled,
             hidden_instance_types=d.hidden_instance_types,
             docker_access=d.docker_access,
             vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
@@ -152,13 +170,60 @@ class StudioStack(cdk.Stack):
         for i, bucket_name in enumerate(config.buckets.merge_cors_into):
             ExistingBucketCors(
                 self, f"Cors{i}", bucket=s3.Bucket.from_bucket_name(self, f"CorsBucket{i}", bucket_name),
-                canvas=d.canvas.enabled, encryption_key=self.key,
+                canvas=d.canvas.enabled and d.canvas.local_upload, encryption_key=self.key,
             )
+        self.hubs = [self._hub(config, hub) for hub in config.hubs]
+        if any(hub.hide_public_hub for hub in config.hubs):
+            referenced = [c.model_id for hub in config.hubs for c in hub.content if c.model_id is not None]
+            for role in self.roles.values():
+                hide_public_hub(role, keep_model_ids=referenced)
 
         self._publish(config)
         cdk.CfnOutput(self, "DomainId", value=self.domain.domain_id)
         cdk.CfnOutput(self, "DomainUrl", value=self.domain.url)
         cdk.CfnOutput(self, "StudioBucketName", value=self.bucket.bucket_name)
+
+    def _hub(self, config: PlatformConfig, section: HubSection) -> PrivateHub:
+        """A private hub with its content; every persona browses and uses it, the curators manage it."""
+        del config
+        hub = PrivateHub(
+            self,
+            f"Hub-{section.name}",
+            name=section.name,
+            description=section.description,
+            display_name=section.display_name,
+            keywords=section.keywords,
+            encryption_key=self.key,
+            access_log_bucket=self.access_logs.bucket,
+        )
+        for role in self.roles.values():
+            hub.grant_read(role)
+        for persona in section.curator_personas:
+            hub.grant_curate(self.roles[persona])
+        for i, arn in enumerate(section.curator_roles):
+            curator = iam.Role.from_role_arn(self, f"Hub-{section.name}-Curator{i}", arn)
+            hub.grant_curate(curator)  # a policy of this stack attached to the existing role
+            acknowledge_wildcards(curator, HUB_WILDCARD_REASON)
+            acknowledge(curator, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
+        if section.share_with_accounts:
+            hub.share_with_accounts(section.share_with_accounts)
+        for item in section.content:
+            if item.model_id is not None:
+                HubModelReference(
+                    hub, f"Content-{item.content_name}", hub=hub, model_id=item.model_id, name=item.name,
+                    min_version=item.min_version,
+                )
+                continue
+            assert item.type is not None and item.version is not None  # the section requires them for an import
+            document = item.document if item.document is not None else {
+                "NotebookLocation": item.s3_uri, "Dependencies": []
+            }
+            HubContent(
+                hub, f"Content-{item.content_name}", hub=hub, content_type=item.type, name=item.content_name,
+                version=item.version, document=document, display_name=item.display_name,
+                description=item.description, keywords=item.keywords,
+            )
+        return hub
 
     def _publish(self, config: PlatformConfig) -> None:
         values: dict[tuple[str, ...], str] = {
