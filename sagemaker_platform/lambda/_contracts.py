@@ -90,6 +90,12 @@ CONTRACTS: dict[str, Contract] = {
             "SageMakerPublicHubContentArn": Prop("str", required=True),
             "MinVersion": Prop("str"),
         }),
+        Contract("Custom::ModelCardExport", "model_card_export", {
+            "ModelCardName": Prop("str", required=True),
+            "ModelCardVersion": Prop("int", required=True),
+            "BucketName": Prop("str", required=True),
+            "Prefix": Prop("str"),
+        }),
     )
 }
 
