@@ -197,6 +197,17 @@ class PrivateHub(Construct):
             grantee=grantee, actions=list(CURATE_ACTIONS), resource_arns=[self.hub_arn, self.content_arns]
         )
 
+    def deny_curate(self, role: iam.IRole) -> None:
+        """Refuse ``role`` the curator's actions on this hub whatever else it carries (AWS managed policies, or
+        permissions a team adds): only the configured curators change the organisation's catalogue."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=list(CURATE_ACTIONS),
+                resources=[self.hub_arn, self.content_arns],
+            )
+        )
+
     def share_with_accounts(
         self, accounts: Sequence[str], *, allow_external_principals: bool = False
     ) -> ram.CfnResourceShare:
@@ -245,6 +256,24 @@ class PrivateHub(Construct):
             )
             acknowledge_wildcards(self._handler.role, HUB_WILDCARD_REASON)
         return self._handler
+
+
+def grant_public_hub(role: iam.IRole, *, model_ids: Sequence[str] | None = None) -> None:
+    """Let ``role`` read the public JumpStart hub (SageMakerPublicHub): the whole catalogue, or only the public
+    models ``model_ids`` names (what the private hubs reference: using a reference reads the content it points
+    to)."""
+    stack = cdk.Stack.of(role)
+    public = f"arn:{stack.partition}:sagemaker:{stack.region}:aws"
+    if model_ids is None:
+        actions = [*PUBLIC_HUB_BROWSE_ACTIONS, *PUBLIC_HUB_CONTENT_ACTIONS]
+        resources = [f"{public}:hub/{PUBLIC_HUB}", f"{public}:hub-content/{PUBLIC_HUB}/*/*/*"]
+    else:
+        for model_id in model_ids:
+            _check_name("grant_public_hub model_ids", model_id, 64)
+        actions = list(PUBLIC_HUB_CONTENT_ACTIONS)
+        resources = [f"{public}:hub-content/{PUBLIC_HUB}/Model/{m}/*" for m in dict.fromkeys(model_ids)]
+    if resources:
+        role.add_to_principal_policy(iam.PolicyStatement(sid="PublicHub", actions=actions, resources=resources))
 
 
 def hide_public_hub(role: iam.IRole, *, keep_model_ids: Sequence[str] = ()) -> None:

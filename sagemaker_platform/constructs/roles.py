@@ -333,6 +333,8 @@ class ExecutionRole(iam.Role):
             self._grants(_MLOPS)
         if canvas:
             self._canvas(forecast, canvas_generative_ai, kendra_index_ids)
+            if resolved is Persona.DATA_SCIENTIST:
+                self._deny_mlops()
         for bucket in buckets:
             self._bucket(bucket.bucket_arn, "PlatformBucket")
         if sdk_default_bucket:
@@ -483,6 +485,13 @@ class ExecutionRole(iam.Role):
         )
         if forecast:
             self._add("KeyRetireGrants", ["kms:RetireGrant"], [key.key_arn])
+
+    def _deny_mlops(self) -> None:
+        """A data scientist with Canvas keeps the persona's refusals: AWS's Canvas policies would let them register
+        models, run pipelines, deploy endpoints and write model cards, which the persona matrix reserves for ML
+        engineers (so Canvas's model registration and direct deploy are refused to them)."""
+        verbs = [verb for _, verbs, _ in _MLOPS for verb in verbs if verb != "InvokeEndpoint"]
+        self._add("DenyMlOpsToDataScientists", [f"sagemaker:{v}" for v in verbs], ["*"], effect=iam.Effect.DENY)
 
     def _canvas(self, forecast: bool, generative_ai: bool, kendra_index_ids: Sequence[str]) -> None:
         # Canvas's "alternative candidate" flow lists the AutoML job's candidates as the user.

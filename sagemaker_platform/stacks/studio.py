@@ -29,6 +29,7 @@ from sagemaker_platform.constructs.hub import (
     HubContent,
     HubModelReference,
     PrivateHub,
+    grant_public_hub,
     hide_public_hub,
 )
 from sagemaker_platform.constructs.key import PlatformKey
@@ -173,9 +174,12 @@ class StudioStack(cdk.Stack):
                 canvas=d.canvas.enabled and d.canvas.local_upload, encryption_key=self.key,
             )
         self.hubs = [self._hub(config, hub) for hub in config.hubs]
-        if any(hub.hide_public_hub for hub in config.hubs):
-            referenced = [c.model_id for hub in config.hubs for c in hub.content if c.model_id is not None]
-            for role in self.roles.values():
+        # The public JumpStart hub: readable unless a hub hides it; referenced public models stay usable.
+        hidden = any(hub.hide_public_hub for hub in config.hubs)
+        referenced = [c.model_id for hub in config.hubs for c in hub.content if c.model_id is not None]
+        for role in self.roles.values():
+            grant_public_hub(role, model_ids=referenced if hidden else None)
+            if hidden:
                 hide_public_hub(role, keep_model_ids=referenced)
 
         self._publish(config)
@@ -198,8 +202,11 @@ class StudioStack(cdk.Stack):
         )
         for role in self.roles.values():
             hub.grant_read(role)
-        for persona in section.curator_personas:
-            hub.grant_curate(self.roles[persona])
+        for persona, role in self.roles.items():
+            if persona in section.curator_personas:
+                hub.grant_curate(role)
+            else:
+                hub.deny_curate(role)
         for i, arn in enumerate(section.curator_roles):
             curator = iam.Role.from_role_arn(self, f"Hub-{section.name}-Curator{i}", arn)
             hub.grant_curate(curator)  # a policy of this stack attached to the existing role

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from sagemaker_platform.config import PlatformConfig
 from tests.conftest import ROOT, Synthesized, synthesized
 from tests.iam.evaluator import Decision, Request, evaluate, evaluate_with_resource_policy, matching_statements
 from tests.iam.template import Account
@@ -45,6 +46,8 @@ class World:
     key_logical_id: str
     bucket: str
     bucket_logical_id: str
+    hub: str | None = None
+    referenced_model: str | None = None
 
     def arn(self, resource: str, service: str = "sagemaker") -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
@@ -102,6 +105,22 @@ def _pass(w: World, persona: str, service: str = "sagemaker.amazonaws.com") -> R
 
 def _sm(verb: str, *resources: str) -> list[Step]:
     return [lambda w, r=r: Request(f"sagemaker:{verb}", w.arn(r), w.studio_context()) for r in resources]
+
+
+def _hub(verb: str, resource: str) -> Step:
+    """A call on the config's first hub: ``resource`` is ``hub`` or ``<type>/<name>/<version>`` of its content."""
+    def step(w: World) -> Request:
+        arn = w.arn(f"hub/{w.hub}" if resource == "hub" else f"hub-content/{w.hub}/{resource}")
+        return Request(f"sagemaker:{verb}", arn, w.studio_context())
+    return step
+
+
+def _public(verb: str, resource: str) -> Step:
+    """A call on the public JumpStart hub (owned by the account alias ``aws``); ``{ref}`` is a referenced model."""
+    def step(w: World) -> Request:
+        arn = f"arn:{w.partition}:sagemaker:{w.region}:aws:{resource.format(ref=w.referenced_model)}"
+        return Request(f"sagemaker:{verb}", arn, w.studio_context())
+    return step
 
 
 # capability -> (README wording, {persona: yes|no|canvas}, steps)
@@ -189,6 +208,32 @@ MATRIX: dict[str, tuple[dict[str, str], list[Step]]] = {
         {"data_scientist": N, "ml_engineer": Y, "business_analyst": C},
         [*_sm("CreateModelCard", "model-card/churn")],
     ),
+    "Browse and use the organisation's hub": (
+        {"data_scientist": Y, "ml_engineer": Y, "business_analyst": Y},
+        [lambda w: Request("sagemaker:ListHubs", "*", w.studio_context()),
+         _hub("DescribeHub", "hub"),
+         _hub("ListHubContents", "hub"),
+         _hub("DescribeHubContent", "Model/churn-xgboost/1.4.0"),
+         _hub("ListHubContentVersions", "Notebook/getting-started/1.0.0"),
+         _hub("DescribeHubContent", "ModelReference/mistral/1.0.0"),
+         _public("DescribeHubContent", "hub-content/SageMakerPublicHub/Model/{ref}/3.0.0")],
+    ),
+    "Curate the hub": (
+        {"data_scientist": N, "ml_engineer": Y, "business_analyst": N},
+        [_hub("ImportHubContent", "hub"),
+         _hub("ImportHubContent", "Model/new-model/1.0.0"),
+         _hub("CreateHubContentReference", "hub"),
+         _hub("CreateHubContentReference", "ModelReference/new-reference/1.0.0"),
+         _hub("DeleteHubContent", "Model/churn-xgboost/1.4.0"),
+         _hub("DeleteHubContentReference", "ModelReference/mistral/1.0.0")],
+    ),
+    "Browse the public JumpStart hub when a hub hides it": (
+        {"data_scientist": N, "ml_engineer": N, "business_analyst": N},
+        [_public("DescribeHub", "hub/SageMakerPublicHub"),
+         _public("ListHubContents", "hub/SageMakerPublicHub"),
+         _public("DescribeHubContent", "hub-content/SageMakerPublicHub/Model/meta-textgeneration-llama-3-8b/2.0.0"),
+         _public("ListHubContentVersions", "hub-content/SageMakerPublicHub/Model/meta-textgeneration-llama-3-8b/*")],
+    ),
     "Another user's private spaces and their apps": (
         {"data_scientist": N, "ml_engineer": N, "business_analyst": N},
         [lambda w: _space(w, "Delete", f"{w.other}-lab", w.other, "Private"),
@@ -233,6 +278,36 @@ MATRIX: dict[str, tuple[dict[str, str], list[Step]]] = {
 }
 
 
+
+
+def _needs_hub(cfg: PlatformConfig, persona: str) -> str | None:
+    del persona
+    return None if cfg.hubs else "the config has no hub (hubs:)"
+
+
+def _needs_curator_choice(cfg: PlatformConfig, persona: str) -> str | None:
+    """The matrix shows the example's choice (ml_engineer curates); a config that curates otherwise is skipped."""
+    if not cfg.hubs:
+        return "the config has no hub (hubs:)"
+    curates = persona in cfg.hubs[0].curator_personas
+    if curates != (MATRIX["Curate the hub"][0][persona] == Y):
+        return f"hubs[0].curators {'names' if curates else 'does not name'} {persona} in this config"
+    return None
+
+
+def _needs_hidden_public_hub(cfg: PlatformConfig, persona: str) -> str | None:
+    del persona
+    return None if any(h.hide_public_hub for h in cfg.hubs) else "no hub sets hide_public_hub"
+
+
+# Capabilities that depend on a config section: a reason to skip (never to pass) when the config lacks it.
+NEEDS: dict[str, Callable[[PlatformConfig, str], str | None]] = {
+    "Browse and use the organisation's hub": _needs_hub,
+    "Curate the hub": _needs_curator_choice,
+    "Browse the public JumpStart hub when a hub hides it": _needs_hidden_public_hub,
+}
+
+
 # ----------------------------------------------------------------------------------------------- the world
 class Platform:
     def __init__(self, built: Synthesized) -> None:
@@ -257,6 +332,11 @@ class Platform:
         ]
         self.users = {persona: [u.name for u in cfg.users if u.persona == persona] for persona in PERSONAS}
         self.admin_space = cfg.spaces[0].name
+        hubs = self.account.find_resources("AWS::SageMaker::Hub")
+        self.hub = self.account.resource(*hubs[0])["Properties"]["HubName"] if hubs else None
+        self.referenced_model = next(
+            (c.model_id for h in cfg.hubs for c in h.content if c.model_id is not None), None
+        )
 
     def world(self, persona: str) -> World:
         me = self.users[persona][0]
@@ -270,6 +350,7 @@ class Platform:
             admin_space=self.admin_space, role_arns=role_arns,
             key_arn=self.account.attr(self.studio, self.key, "Arn"), key_logical_id=self.key,
             bucket=self.account.attr(self.studio, self.bucket, "Ref"), bucket_logical_id=self.bucket,
+            hub=self.hub, referenced_model=self.referenced_model,
         )
 
     def policies(self, persona: str, *, managed_allow_all: bool) -> list[dict[str, Any]]:
@@ -314,6 +395,10 @@ def test_persona_matrix(path: Path, persona: str, capability: str) -> None:
     platform = platform_of(path)
     if persona not in platform.roles or not platform.users.get(persona):
         pytest.skip(f"{path.name} has no {persona} user")
+    needs = NEEDS.get(capability)
+    reason = needs(platform.config, persona) if needs else None
+    if reason:
+        pytest.skip(reason)
     cells, steps = MATRIX[capability]
     expected = cells[persona]
     world = platform.world(persona)
