@@ -12,6 +12,7 @@ from constructs import Construct
 from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs import cors
 from sagemaker_platform.constructs.logical_ids import pin_logical_id
+from sagemaker_platform.constructs.typecheck import require
 
 _REPLICATION_REASON = (
     "Cross-region replication is a disaster-recovery choice of the operator (destination region, cost); "
@@ -28,10 +29,7 @@ def _keep_deployed(bucket: s3.Bucket) -> None:
 
 
 class AccessLogBucket(s3.Bucket):
-    """The target of S3 server access logs (which support SSE-S3 only, not SSE-KMS).
-
-    :param removal_policy: RETAIN by default: logs are audit evidence.
-    """
+    """The target of S3 server access logs (which support SSE-S3 only, not SSE-KMS)."""
 
     def __init__(
         self,
@@ -40,6 +38,10 @@ class AccessLogBucket(s3.Bucket):
         *,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
+        """An SSE-S3, SSL-only, versioned, private bucket whose logs expire after a year.
+
+        :param removal_policy: RETAIN by default: logs are audit evidence.
+        """
         super().__init__(
             scope,
             construct_id,
@@ -97,15 +99,7 @@ class AccessLogBucket(s3.Bucket):
 
 
 class SecureBucket(s3.Bucket):
-    """A KMS-encrypted, versioned, SSL-only, private, access-logged bucket, retained on stack deletion.
-
-    :param encryption_key: the customer-managed key objects are encrypted with (bucket keys on).
-    :param access_log_bucket: where S3 server access logs go (an :class:`AccessLogBucket`).
-    :param access_log_prefix: the log prefix (default: the construct id, lower case).
-    :param cors_rules: CORS rules (see :class:`StudioBucket` for Studio's and Canvas's).
-    :param bucket_name: a fixed name (default: generated, so replacements never collide).
-    :param removal_policy: RETAIN by default.
-    """
+    """A KMS-encrypted, versioned, SSL-only, private, access-logged bucket, retained on stack deletion."""
 
     def __init__(
         self,
@@ -119,6 +113,18 @@ class SecureBucket(s3.Bucket):
         bucket_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
+        """A bucket with the platform's defaults.
+
+        :param encryption_key: the customer-managed key objects are encrypted with (bucket keys on).
+        :param access_log_bucket: where S3 server access logs go (an :class:`AccessLogBucket`).
+        :param access_log_prefix: the log prefix (default: the construct id, lower case).
+        :param cors_rules: CORS rules (see :class:`StudioBucket` for Studio's and Canvas's).
+        :param bucket_name: a fixed name (default: generated, so replacements never collide).
+        :param removal_policy: RETAIN by default.
+        """
+        owner = type(self).__name__
+        require(owner, "encryption_key", encryption_key, kms.IKey)
+        require(owner, "access_log_bucket", access_log_bucket, s3.IBucket)
         super().__init__(
             scope,
             construct_id,
@@ -177,6 +183,14 @@ class StudioBucket(SecureBucket):
         bucket_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
+        """A :class:`SecureBucket` with Studio's CORS rules (and Canvas's when ``canvas``).
+
+        :param encryption_key: the customer-managed key objects are encrypted with (bucket keys on).
+        :param access_log_bucket: where S3 server access logs go (an :class:`AccessLogBucket`).
+        :param canvas: add the CORS rule Canvas's browser uploads need.
+        :param bucket_name: a fixed name (default: generated, so replacements never collide).
+        :param removal_policy: RETAIN by default.
+        """
         super().__init__(
             scope,
             construct_id,

@@ -28,12 +28,7 @@ BUCKET_NAME = _BUCKET_NAME_RULE.regex
 
 
 class ExistingBucketCors(Construct):
-    """Merge the Studio rule (and the Canvas local-upload rule) into an existing bucket's CORS configuration.
-
-    :param bucket: the bucket (usually ``s3.Bucket.from_bucket_name``: one this stack does not own).
-    :param canvas: also merge the Canvas local-upload rule.
-    :param encryption_key: encrypts the handler's logs.
-    """
+    """Merge the Studio rule (and the Canvas local-upload rule) into an existing bucket's CORS configuration."""
 
     def __init__(
         self,
@@ -44,7 +39,14 @@ class ExistingBucketCors(Construct):
         canvas: bool = False,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param bucket: the bucket (usually ``s3.Bucket.from_bucket_name``: one this stack does not own).
+        :param canvas: also merge the Canvas local-upload rule.
+        :param encryption_key: encrypts the handler's logs.
+        """
         require("ExistingBucketCors", "bucket", bucket, s3.IBucket)
+        if encryption_key is not None:
+            require("ExistingBucketCors", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         bucket_name = bucket.bucket_name
         if not is_token(bucket_name) and not BUCKET_NAME.match(bucket_name):

@@ -103,6 +103,9 @@ class StudioDomainBase(cdk.Resource):
     domain_arn: str
 
     def __init__(self, scope: Construct, construct_id: str, *, teardown: TeardownOptions | None) -> None:
+        """
+        :param teardown: how profiles and spaces added to the domain are torn down (None: not at all).
+        """
         super().__init__(scope, construct_id)
         self.teardown_options = teardown
         self._studio_access: dict[str, iam.Policy] = {}
@@ -115,11 +118,17 @@ class StudioDomainBase(cdk.Resource):
     # ------------------------------------------------------------------------------------------------ members
     def add_user_profile(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> UserProfile:
         """A user profile on this domain, in ``scope`` (default: the domain's stack); see :class:`UserProfile`
-        for the props. It is guarded by the teardown of its stack."""
+        for the props. It is guarded by the teardown of its stack.
+
+        :param props: the :class:`UserProfile` keyword props other than ``domain``.
+        """
         return UserProfile(scope or cdk.Stack.of(self), construct_id, domain=self, **props)
 
     def add_shared_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> SharedSpace:
-        """A space every user of the domain can open; see :class:`SharedSpace` for the props."""
+        """A space every user of the domain can open; see :class:`SharedSpace` for the props.
+
+        :param props: the :class:`SharedSpace` keyword props other than ``domain``.
+        """
         return SharedSpace(scope or cdk.Stack.of(self), construct_id, domain=self, **props)
 
     def teardown_for(self, scope: Construct, construct_id: str = "StudioTeardown") -> StudioTeardown | None:
@@ -188,6 +197,7 @@ class StudioDomainBase(cdk.Resource):
         resource does), deleted before the domain, and optionally shut down when idle.
 
         :param workspace_bucket: where Canvas keeps its artifacts (under ``workspace_prefix``).
+        :param workspace_prefix: the key prefix of Canvas's artifacts in ``workspace_bucket``.
         :param encryption_key: encrypts the workspace artifacts and the handlers' logs (default: the teardown's key).
         :param time_series_role: the role Forecast assumes (time-series forecasting on).
         :param model_registry: let users register models.
@@ -196,6 +206,15 @@ class StudioDomainBase(cdk.Resource):
         :param generative_ai_role: the Bedrock role for generative AI fine-tuning.
         :param idle_shutdown_minutes: stop Canvas apps idle this long (a scheduled function).
         """
+        owner = f"{type(self).__name__}.enable_canvas"
+        for name, value, interface in (
+            ("workspace_bucket", workspace_bucket, s3.IBucket),
+            ("encryption_key", encryption_key, kms.IKey),
+            ("time_series_role", time_series_role, iam.IRole),
+            ("generative_ai_role", generative_ai_role, iam.IRole),
+        ):
+            if value is not None:
+                require(owner, name, value, interface)
         key = encryption_key or (self.teardown_options.encryption_key if self.teardown_options else None)
         stack = self._own_stack
         canvas = CanvasSettings(
@@ -250,7 +269,10 @@ class StudioDomainBase(cdk.Resource):
         They are a separate policy that depends on the domain, because the domain itself needs its default role
         first; the role's guardrail denies (see :class:`~sagemaker_platform.constructs.roles.ExecutionRole`) keep
         users apart whatever else it is given.
+
+        :param role: the execution role that gets the statements.
         """
+        require(f"{type(self).__name__}.grant_studio_access", "role", role, iam.IRole)
         existing = self._studio_access.get(role.node.addr)
         if existing is not None:
             return existing
@@ -278,6 +300,11 @@ class ImportedStudioDomain(StudioDomainBase):
         domain_arn: str | None = None,
         teardown: TeardownOptions | None = TeardownOptions(),
     ) -> None:
+        """
+        :param domain_id: the domain's id (``d-...``).
+        :param domain_arn: its ARN (default: built from the id in this stack's account and region).
+        :param teardown: how profiles and spaces added in this app are torn down (None: not at all).
+        """
         super().__init__(scope, construct_id, teardown=teardown)
         self.domain_id = domain_id
         self.domain_arn = domain_arn or cdk.Stack.of(self).format_arn(
@@ -289,34 +316,6 @@ class StudioDomain(StudioDomainBase):
     """A Studio domain. Attributes: ``domain_id``, ``domain_arn``, ``domain_name``, ``url``,
     ``home_efs_file_system_id``, ``security_group_id_for_domain_boundary``, ``single_sign_on_application_arn``,
     ``default_execution_role``, ``vpc``, ``cleanup``; the CfnDomain is ``node.default_child`` (also ``resource``).
-
-    :param domain_name: 1-63 letters, digits and dashes.
-    :param vpc: the VPC the domain's apps run in.
-    :param vpc_subnets: which of its subnets (default: the private subnets, else the isolated ones).
-    :param security_groups: the groups of the apps' network interfaces (required for VpcOnly; at most 5).
-    :param default_execution_role: the role profiles without their own role use; it gets the domain's Studio
-        statements (:meth:`grant_studio_access`).
-    :param encryption_key: encrypts the home EFS, space volumes and shared notebook output.
-    :param auth_mode: IAM or SSO (IAM Identity Center).
-    :param app_network_access_type: VpcOnly (default) or PublicInternetOnly.
-    :param space_execution_role: the role of shared spaces (default: the default execution role).
-    :param new_studio: new Studio (default) or Studio Classic as the landing experience.
-    :param idle_shutdown: built-in idle shutdown for JupyterLab and Code Editor; None turns it off.
-    :param lifecycle_configs: lifecycle configs users may pick.
-    :param default_lifecycle_configs: the default per app type (also added to the list).
-    :param default_ebs_gb: a new space's volume size.
-    :param max_ebs_gb: the largest volume a user may ask for.
-    :param hidden_app_types: app types the Studio UI hides.
-    :param collaboration: Canvas users share models with Studio Classic users (needs JupyterServer not hidden).
-    :param hidden_instance_types: instance types the Studio UI hides.
-    :param docker_access: Docker in spaces (VpcOnly domains only).
-    :param vpc_only_trusted_accounts: accounts whose ECR images Docker may pull.
-    :param sharing_bucket: where shared notebook output goes (encrypted with ``encryption_key``).
-    :param sharing_prefix: the prefix in ``sharing_bucket``.
-    :param tag_propagation: tag resources users create with the domain's tags.
-    :param teardown: how ``cdk destroy`` deals with users' apps, spaces and the home EFS; None: no teardown and no
-        cleanup (then deleting the stack fails while users have apps).
-    :param removal_policy: what happens to the domain when it leaves the stack.
     """
 
     def __init__(
@@ -350,6 +349,35 @@ class StudioDomain(StudioDomainBase):
         teardown: TeardownOptions | None = TeardownOptions(),
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
+        """
+        :param domain_name: 1-63 letters, digits and dashes.
+        :param vpc: the VPC the domain's apps run in.
+        :param vpc_subnets: which of its subnets (default: the private subnets, else the isolated ones).
+        :param security_groups: the groups of the apps' network interfaces (required for VpcOnly; at most 5).
+        :param default_execution_role: the role profiles without their own role use; it gets the domain's Studio
+            statements (:meth:`grant_studio_access`).
+        :param encryption_key: encrypts the home EFS, space volumes and shared notebook output.
+        :param auth_mode: IAM or SSO (IAM Identity Center).
+        :param app_network_access_type: VpcOnly (default) or PublicInternetOnly.
+        :param space_execution_role: the role of shared spaces (default: the default execution role).
+        :param new_studio: new Studio (default) or Studio Classic as the landing experience.
+        :param idle_shutdown: built-in idle shutdown for JupyterLab and Code Editor; None turns it off.
+        :param lifecycle_configs: lifecycle configs users may pick.
+        :param default_lifecycle_configs: the default per app type (also added to the list).
+        :param default_ebs_gb: a new space's volume size.
+        :param max_ebs_gb: the largest volume a user may ask for.
+        :param hidden_app_types: app types the Studio UI hides.
+        :param collaboration: Canvas users share models with Studio Classic users (needs JupyterServer not hidden).
+        :param hidden_instance_types: instance types the Studio UI hides.
+        :param docker_access: Docker in spaces (VpcOnly domains only).
+        :param vpc_only_trusted_accounts: accounts whose ECR images Docker may pull.
+        :param sharing_bucket: where shared notebook output goes (encrypted with ``encryption_key``).
+        :param sharing_prefix: the prefix in ``sharing_bucket``.
+        :param tag_propagation: tag resources users create with the domain's tags.
+        :param teardown: how ``cdk destroy`` deals with users' apps, spaces and the home EFS; None: no teardown and no
+            cleanup (then deleting the stack fails while users have apps).
+        :param removal_policy: what happens to the domain when it leaves the stack.
+        """
         owner = "StudioDomain"
         require(owner, "vpc", vpc, ec2.IVpc)
         require(owner, "encryption_key", encryption_key, kms.IKey)
@@ -358,6 +386,8 @@ class StudioDomain(StudioDomainBase):
             require(owner, f"security_groups[{i}]", group, ec2.ISecurityGroup)
         if sharing_bucket is not None:
             require(owner, "sharing_bucket", sharing_bucket, s3.IBucket)
+        if space_execution_role is not None:
+            require(owner, "space_execution_role", space_execution_role, iam.IRole)
         super().__init__(scope, construct_id, teardown=teardown)
         subnet_ids = [subnet.subnet_id for subnet in selected_subnets(owner, vpc, vpc_subnets)]
         security_group_ids = [group.security_group_id for group in security_groups]
@@ -508,6 +538,8 @@ class StudioDomain(StudioDomainBase):
     ) -> ImportedStudioDomain:
         """A domain defined elsewhere (another stack, another app), by id: no lookup.
 
+        :param domain_id: the domain's id (``d-...``).
+        :param domain_arn: its ARN (default: built from the id in this stack's account and region).
         :param teardown: how profiles and spaces added in this app are torn down (None: not at all).
         """
         return ImportedStudioDomain(

@@ -266,6 +266,11 @@ class EndpointBase(cdk.Resource):
 
 class ImportedEndpoint(EndpointBase):
     def __init__(self, scope: Construct, construct_id: str, *, endpoint_name: str, kind: EndpointKind) -> None:
+        """An endpoint deployed elsewhere; use :meth:`ModelEndpoint.from_endpoint_name`.
+
+        :param endpoint_name: the endpoint's name.
+        :param kind: realtime, serverless or async (decides which metrics apply).
+        """
         super().__init__(scope, construct_id)
         self.endpoint_name = endpoint_name
         self.kind = kind
@@ -280,20 +285,6 @@ class ModelEndpoint(EndpointBase):
     Attributes: ``endpoint_name``, ``endpoint_arn``, ``endpoint_config_name``, ``kind``, ``role`` (the model's
     execution role), ``endpoint`` (the CfnEndpoint, also ``node.default_child``) and ``config``, ``alarms`` (name ->
     alarm), ``scalable_targets`` (variant -> target), ``dashboard`` (or None), ``volume_key_omitted``.
-
-    :param endpoint_name: the endpoint's name (fixed: clients call it by name).
-    :param model: the model every variant serves unless a variant names its own.
-    :param variants: production variants (default: one ``AllTraffic`` variant; serverless: no instance settings).
-    :param serverless: makes it a serverless endpoint.
-    :param async_inference: makes it an asynchronous endpoint.
-    :param autoscaling: instance autoscaling (or call :meth:`auto_scale_instance_count`).
-    :param data_capture: capture requests and responses to S3.
-    :param deployment: blue/green or rolling guardrails for updates.
-    :param encryption_key: encrypts volumes (or the serverless image copy), capture and async output.
-    :param alarms: thresholds of the 5xx and latency alarms.
-    :param alarm_actions: what the alarms do.
-    :param dashboard: add a CloudWatch dashboard.
-    :param props: all of the above as one :class:`ModelEndpointProps` (0.1's form; give either).
     """
 
     def __init__(
@@ -315,6 +306,21 @@ class ModelEndpoint(EndpointBase):
         dashboard: bool = False,
         props: ModelEndpointProps | None = None,
     ) -> None:
+        """
+        :param endpoint_name: the endpoint's name (fixed: clients call it by name).
+        :param model: the model every variant serves unless a variant names its own.
+        :param variants: production variants (default: one ``AllTraffic`` variant; serverless: no instance settings).
+        :param serverless: makes it a serverless endpoint.
+        :param async_inference: makes it an asynchronous endpoint.
+        :param autoscaling: instance autoscaling (or call :meth:`auto_scale_instance_count`).
+        :param data_capture: capture requests and responses to S3.
+        :param deployment: blue/green or rolling guardrails for updates.
+        :param encryption_key: encrypts volumes (or the serverless image copy), capture and async output.
+        :param alarms: thresholds of the 5xx and latency alarms.
+        :param alarm_actions: what the alarms do.
+        :param dashboard: add a CloudWatch dashboard.
+        :param props: all of the above as one :class:`ModelEndpointProps` (0.1's form; give either).
+        """
         if props is None:
             if endpoint_name is None or model is None:
                 raise ValueError(
@@ -382,7 +388,11 @@ class ModelEndpoint(EndpointBase):
     def from_endpoint_name(
         scope: Construct, construct_id: str, *, endpoint_name: str, kind: EndpointKind = "realtime"
     ) -> ImportedEndpoint:
-        """An endpoint deployed elsewhere, by name: the same grants and metrics as an owned one."""
+        """An endpoint deployed elsewhere, by name: the same grants and metrics as an owned one.
+
+        :param endpoint_name: the endpoint's name.
+        :param kind: realtime, serverless or async (decides which metrics apply).
+        """
         return ImportedEndpoint(scope, construct_id, endpoint_name=endpoint_name, kind=kind)
 
     def auto_scale_instance_count(

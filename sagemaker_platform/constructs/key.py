@@ -19,11 +19,6 @@ class PlatformKey(kms.Key):
 
     CloudWatch Logs may use the key for log groups in this account and region; everything else is granted
     through IAM (``grant_*``), which the default key policy delegates to the account.
-
-    :param alias: the alias (``alias/`` is added when missing).
-    :param description: what the key encrypts.
-    :param removal_policy: RETAIN by default: deleting a key destroys every byte it encrypted.
-    :param allow_cloudwatch_logs: let CloudWatch Logs encrypt this account's log groups with it.
     """
 
     def __init__(
@@ -36,6 +31,12 @@ class PlatformKey(kms.Key):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         allow_cloudwatch_logs: bool = True,
     ) -> None:
+        """
+        :param alias: the alias (``alias/`` is added when missing).
+        :param description: what the key encrypts.
+        :param removal_policy: RETAIN by default: deleting a key destroys every byte it encrypted.
+        :param allow_cloudwatch_logs: let CloudWatch Logs encrypt this account's log groups with it.
+        """
         if not cdk.Token.is_unresolved(alias) and not _ALIAS.match(alias):
             raise ValueError(
                 f"PlatformKey alias: only letters, digits, '/', '-' and '_' are allowed (got {alias!r})"

@@ -75,10 +75,6 @@ class LifecycleConfig(cdk.Resource):
 
     Attributes: ``name`` (the derived physical name, known at synth), ``arn``, ``app_type``, ``logical_name``,
     ``namespace``.
-
-    :param namespace: keeps names apart across stacks and environments; default: the stack's name and this
-        construct's path. Give one explicitly (e.g. the platform's prefix) when other stacks attach the config by
-        name with :meth:`from_script`.
     """
 
     def __init__(
@@ -93,6 +89,16 @@ class LifecycleConfig(cdk.Resource):
         line_endings: Literal["normalize", "reject"] = "normalize",
         namespace: str | None = None,
     ) -> None:
+        """
+        :param name: 1-40 letters, digits and dashes; the physical name adds a hash of the content.
+        :param app_type: the app type it runs for (JupyterLab, CodeEditor, JupyterServer, KernelGateway).
+        :param script: the script text (give this or ``script_path``); it must start with a shebang.
+        :param script_path: a script file (give this or ``script``).
+        :param line_endings: ``normalize`` turns CRLF and CR into LF; ``reject`` fails on them.
+        :param namespace: keeps names apart across stacks and environments; default: the stack's name and this
+            construct's path. Give one explicitly (e.g. the platform's prefix) when other stacks attach the config by
+            name with :meth:`from_script`.
+        """
         super().__init__(scope, construct_id)
         if not _NAME.match(name):
             raise ValueError(
@@ -140,6 +146,9 @@ class LifecycleConfig(cdk.Resource):
         :param namespace: the ``namespace`` the owning :class:`LifecycleConfig` was given.
         :param tags: every tag the owning resource carries (including those ``Tags.of(...)`` added to its stack):
             tags are create-only, so they are part of the name.
+        :param name: the ``name`` the owning :class:`LifecycleConfig` was given.
+        :param app_type: its app type.
+        :param script: its script text.
         """
         physical = physical_name(name, app_type, prepare_content(script), namespace=namespace, tags=tags)
         return ImportedLifecycleConfig(scope, construct_id, name=name, app_type=app_type, physical=physical)
@@ -148,7 +157,11 @@ class LifecycleConfig(cdk.Resource):
     def from_lifecycle_config_name(
         scope: Construct, construct_id: str, *, lifecycle_config_name: str, app_type: str
     ) -> ImportedLifecycleConfig:
-        """A lifecycle config created elsewhere, by its physical name."""
+        """A lifecycle config created elsewhere, by its physical name.
+
+        :param lifecycle_config_name: the physical name.
+        :param app_type: the app type it was created for.
+        """
         lifecycle_config_app_type("LifecycleConfig app_type", app_type)
         return ImportedLifecycleConfig(
             scope, construct_id, name=lifecycle_config_name, app_type=app_type, physical=lifecycle_config_name
@@ -159,6 +172,11 @@ class ImportedLifecycleConfig(cdk.Resource):
     """A lifecycle config defined elsewhere; same attributes as :class:`LifecycleConfig`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, app_type: str, physical: str) -> None:
+        """
+        :param name: the name given to the owning :class:`LifecycleConfig` (or the physical name).
+        :param app_type: the app type it was created for.
+        :param physical: the physical name.
+        """
         super().__init__(scope, construct_id)
         self.logical_name = name
         self.app_type = app_type

@@ -107,6 +107,9 @@ class ImportedModel(cdk.Resource):
     """A model created elsewhere, by name."""
 
     def __init__(self, scope: Construct, construct_id: str, *, model_name: str) -> None:
+        """
+        :param model_name: the model's name.
+        """
         super().__init__(scope, construct_id)
         self.model_name = model_name
         self.model_arn = cdk.Stack.of(self).format_arn(service="sagemaker", resource="model", resource_name=model_name)
@@ -118,20 +121,6 @@ class Model(cdk.Resource):
     (also ``resource``).
 
     Give exactly one of ``image`` (with ``model_data_url``) or ``model_package_arn``.
-
-    :param name_prefix: the readable start of the derived name.
-    :param image: an ECR image URI.
-    :param model_data_url: the artifact, ``s3://<bucket>/<key>`` (a key ending in ``/`` is an uncompressed model).
-    :param model_package_arn: a registry version to serve instead of an image.
-    :param environment: the container's environment.
-    :param artifact_bucket: the artifact's bucket, when ``model_data_url`` is a token or for a package.
-    :param encryption_key: the customer-managed key the artifact is encrypted with (the role may decrypt).
-    :param vpc: with ``vpc_subnets`` (at least two, in different zones) and ``security_groups``, the containers
-        run in this VPC.
-    :param vpc_subnets: which subnets (a ``SubnetSelection``; ``subnets=[...]`` also works without ``vpc``).
-    :param security_groups: the containers' security groups.
-    :param network_isolation: no network access at all for the containers.
-    :param role: an execution role to use instead of the least-privilege one the model creates.
     """
 
     def __init__(
@@ -152,10 +141,31 @@ class Model(cdk.Resource):
         network_isolation: bool = False,
         role: iam.IRole | None = None,
     ) -> None:
+        """
+        :param name_prefix: the readable start of the derived name.
+        :param image: an ECR image URI.
+        :param model_data_url: the artifact, ``s3://<bucket>/<key>`` (a key ending in ``/`` is an uncompressed model).
+        :param model_package_arn: a registry version to serve instead of an image.
+        :param environment: the container's environment.
+        :param artifact_bucket: the artifact's bucket, when ``model_data_url`` is a token or for a package.
+        :param encryption_key: the customer-managed key the artifact is encrypted with (the role may decrypt).
+        :param vpc: with ``vpc_subnets`` (at least two, in different zones) and ``security_groups``, the containers
+            run in this VPC.
+        :param vpc_subnets: which subnets (a ``SubnetSelection``; ``subnets=[...]`` also works without ``vpc``).
+        :param security_groups: the containers' security groups.
+        :param network_isolation: no network access at all for the containers.
+        :param role: an execution role to use instead of the least-privilege one the model creates.
+        """
         if encryption_key is not None:
             require("Model", "encryption_key", encryption_key, kms.IKey)
         if artifact_bucket is not None:
             require("Model", "artifact_bucket", artifact_bucket, s3.IBucket)
+        if vpc is not None:
+            require("Model", "vpc", vpc, ec2.IVpc)
+        for i, group in enumerate(security_groups):
+            require("Model", f"security_groups[{i}]", group, ec2.ISecurityGroup)
+        if role is not None:
+            require("Model", "role", role, iam.IRole)
         super().__init__(scope, construct_id)
         subnets = selected_subnets("Model", vpc, vpc_subnets) if (vpc is not None or vpc_subnets is not None) else []
         self._validate(name_prefix, image, model_data_url, model_package_arn, subnets, security_groups,
@@ -220,7 +230,10 @@ class Model(cdk.Resource):
     # ----------------------------------------------------------------------------------------------- checks
     @staticmethod
     def from_model_name(scope: Construct, construct_id: str, *, model_name: str) -> ImportedModel:
-        """A model created elsewhere, by name."""
+        """A model created elsewhere, by name.
+
+        :param model_name: the model's name.
+        """
         return ImportedModel(scope, construct_id, model_name=model_name)
 
     @staticmethod

@@ -45,6 +45,17 @@ class StudioSpace(cdk.Resource):
         default_lifecycle_config: AnyLifecycleConfig | None,
         display_name: str | None,
     ) -> None:
+        """Use :class:`PrivateSpace` or :class:`SharedSpace`; they document the props.
+
+        :param kind: the subclass's name, used in error messages.
+        :param domain: the domain (owned or imported).
+        :param space_name: 1-62 letters, digits and dashes.
+        :param app_type: JupyterLab or CodeEditor.
+        :param owner: the owning profile of a private space (None: shared).
+        :param ebs_gb: the volume size (None: the domain's).
+        :param default_lifecycle_config: the lifecycle config the space's apps start with.
+        :param display_name: the name Studio shows.
+        """
         require_domain(kind, domain)
         super().__init__(scope, construct_id)
         if not is_token(space_name) and not SPACE_NAME.match(space_name):
@@ -92,7 +103,11 @@ class StudioSpace(cdk.Resource):
     def from_space_name(
         scope: Construct, construct_id: str, *, domain: IStudioDomain, space_name: str
     ) -> ImportedSpace:
-        """A space created elsewhere, by name."""
+        """A space created elsewhere, by name.
+
+        :param domain: the domain the space belongs to (owned or imported).
+        :param space_name: the space's name.
+        """
         return ImportedSpace(scope, construct_id, domain=domain, space_name=space_name)
 
 
@@ -100,6 +115,10 @@ class ImportedSpace(cdk.Resource):
     """A space created elsewhere (in Studio, another app), by name."""
 
     def __init__(self, scope: Construct, construct_id: str, *, domain: IStudioDomain, space_name: str) -> None:
+        """
+        :param domain: the domain the space belongs to (owned or imported).
+        :param space_name: the space's name.
+        """
         require_domain("Space", domain)
         super().__init__(scope, construct_id)
         self.domain = domain
@@ -110,16 +129,7 @@ class ImportedSpace(cdk.Resource):
 
 
 class PrivateSpace(StudioSpace):
-    """A space only its owner can open; its EBS volume holds the owner's work.
-
-    :param owner: the user profile that owns it (its domain is the space's).
-    :param space_name: 1-62 letters, digits and dashes.
-    :param domain: defaults to the owner's domain.
-    :param app_type: JupyterLab or CodeEditor.
-    :param ebs_gb: the volume size (default: the domain's).
-    :param default_lifecycle_config: the lifecycle config the space's apps start with.
-    :param display_name: the name Studio shows.
-    """
+    """A space only its owner can open; its EBS volume holds the owner's work."""
 
     def __init__(
         self,
@@ -134,6 +144,15 @@ class PrivateSpace(StudioSpace):
         default_lifecycle_config: AnyLifecycleConfig | None = None,
         display_name: str | None = None,
     ) -> None:
+        """
+        :param owner: the user profile that owns it (its domain is the space's).
+        :param space_name: 1-62 letters, digits and dashes.
+        :param domain: defaults to the owner's domain.
+        :param app_type: JupyterLab or CodeEditor.
+        :param ebs_gb: the volume size (default: the domain's).
+        :param default_lifecycle_config: the lifecycle config the space's apps start with.
+        :param display_name: the name Studio shows.
+        """
         super().__init__(
             scope,
             construct_id,
@@ -149,15 +168,7 @@ class PrivateSpace(StudioSpace):
 
 
 class SharedSpace(StudioSpace):
-    """A space every user of the domain can open; it runs as the domain's default space execution role.
-
-    :param domain: the domain (owned or imported).
-    :param space_name: 1-62 letters, digits and dashes.
-    :param app_type: JupyterLab or CodeEditor.
-    :param ebs_gb: the volume size (default: the domain's).
-    :param default_lifecycle_config: the lifecycle config the space's apps start with.
-    :param display_name: the name Studio shows.
-    """
+    """A space every user of the domain can open; it runs as the domain's default space execution role."""
 
     def __init__(
         self,
@@ -171,6 +182,14 @@ class SharedSpace(StudioSpace):
         default_lifecycle_config: AnyLifecycleConfig | None = None,
         display_name: str | None = None,
     ) -> None:
+        """
+        :param domain: the domain (owned or imported).
+        :param space_name: 1-62 letters, digits and dashes.
+        :param app_type: JupyterLab or CodeEditor.
+        :param ebs_gb: the volume size (default: the domain's).
+        :param default_lifecycle_config: the lifecycle config the space's apps start with.
+        :param display_name: the name Studio shows.
+        """
         super().__init__(
             scope,
             construct_id,

@@ -25,6 +25,7 @@ from sagemaker_platform.acknowledgements import (
 )
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.constructs.interfaces import IStudioDomain
+from sagemaker_platform.constructs.typecheck import require
 
 if TYPE_CHECKING:
     from sagemaker_platform.constructs.space import StudioSpace
@@ -74,13 +75,6 @@ class StudioTeardown(Construct):
 
     A domain creates one per stack and guards every profile and space built on it (:meth:`guard`); build one by
     hand only for resources the domain does not know.
-
-    :param domain: the domain the profiles and spaces belong to.
-    :param user_profiles: profiles to guard now (more with :meth:`guard`).
-    :param spaces: spaces to guard now.
-    :param delete_private_space_data: delete users' private spaces (and their EBS data) with them.
-    :param timeout: how long to wait for apps to stop, 10-120 minutes.
-    :param encryption_key: encrypts the handler's logs.
     """
 
     def __init__(
@@ -95,6 +89,16 @@ class StudioTeardown(Construct):
         timeout: cdk.Duration | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param domain: the domain the profiles and spaces belong to.
+        :param user_profiles: profiles to guard now (more with :meth:`guard`).
+        :param spaces: spaces to guard now.
+        :param delete_private_space_data: delete users' private spaces (and their EBS data) with them.
+        :param timeout: how long to wait for apps to stop, 10-120 minutes.
+        :param encryption_key: encrypts the handler's logs.
+        """
+        if encryption_key is not None:
+            require("StudioTeardown", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         minutes = int((timeout or cdk.Duration.minutes(60)).to_minutes())
         if not 10 <= minutes <= 120:
@@ -176,6 +180,16 @@ class DomainCleanup(Construct):
         timeout: cdk.Duration | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param domain: the domain to delete (the domain's own cleanup is wired by :class:`StudioDomain`).
+        :param vpc_id: the domain's VPC, where SageMaker left its NFS security groups.
+        :param home_efs_file_system_id: the domain's home EFS.
+        :param home_efs: ``retain`` (keep users' home directories) or ``delete``.
+        :param timeout: how long deleting may take (default: 60 minutes).
+        :param encryption_key: encrypts the handler's logs.
+        """
+        if encryption_key is not None:
+            require("DomainCleanup", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         if home_efs not in ("retain", "delete"):
             raise ValueError(f"DomainCleanup home_efs: must be retain or delete (got {home_efs!r})")

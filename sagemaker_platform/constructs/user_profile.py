@@ -64,7 +64,11 @@ class UserProfileBase(cdk.Resource):
 
     def add_private_space(self, construct_id: str, *, scope: Construct | None = None, **props: Any) -> PrivateSpace:
         """A space only this user can open, in ``scope`` (default: the profile's scope); see
-        :class:`~sagemaker_platform.constructs.space.PrivateSpace` for the props."""
+        :class:`~sagemaker_platform.constructs.space.PrivateSpace` for the props.
+
+        :param props: the :class:`~sagemaker_platform.constructs.space.PrivateSpace` keyword props other than
+            ``owner``.
+        """
         from sagemaker_platform.constructs.space import PrivateSpace  # space.py builds on this module
 
         return PrivateSpace(scope or self.node.scope, construct_id, owner=self, **props)  # type: ignore[arg-type]
@@ -74,6 +78,10 @@ class ImportedUserProfile(UserProfileBase):
     """A profile created elsewhere, by name."""
 
     def __init__(self, scope: Construct, construct_id: str, *, domain: IStudioDomain, user_profile_name: str) -> None:
+        """
+        :param domain: the domain the profile belongs to (owned or imported).
+        :param user_profile_name: the profile's name.
+        """
         require_domain("UserProfile", domain)
         super().__init__(scope, construct_id)
         self.domain = domain
@@ -84,15 +92,6 @@ class UserProfile(UserProfileBase):
     """One Studio user. Settings not given here are inherited from the domain's defaults. The domain guards the
     profile with its stack's teardown. Attributes: ``user_profile_name``, ``user_profile_arn``, ``domain``,
     ``execution_role``; the CfnUserProfile is ``node.default_child`` (also ``resource``).
-
-    :param domain: the domain (owned or imported).
-    :param user_profile_name: the user's name in Studio (1-63 letters, digits and dashes); never derived.
-    :param execution_role: the persona role the user's apps run as (default: the domain's default role).
-    :param sso_user_name: the IAM Identity Center user name (SSO domains).
-    :param lifecycle_configs: lifecycle configs this user may pick besides the domain's.
-    :param default_lifecycle_configs: this user's default per app type.
-    :param security_groups: up to 2 extra groups for this user's apps.
-    :param tags: tags of the profile.
     """
 
     def __init__(
@@ -109,6 +108,16 @@ class UserProfile(UserProfileBase):
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         tags: Mapping[str, str] | None = None,
     ) -> None:
+        """
+        :param domain: the domain (owned or imported).
+        :param user_profile_name: the user's name in Studio (1-63 letters, digits and dashes); never derived.
+        :param execution_role: the persona role the user's apps run as (default: the domain's default role).
+        :param sso_user_name: the IAM Identity Center user name (SSO domains).
+        :param lifecycle_configs: lifecycle configs this user may pick besides the domain's.
+        :param default_lifecycle_configs: this user's default per app type.
+        :param security_groups: up to 2 extra groups for this user's apps.
+        :param tags: tags of the profile.
+        """
         require_domain("UserProfile", domain)
         if execution_role is not None:
             require("UserProfile", "execution_role", execution_role, iam.IRole)
@@ -158,7 +167,11 @@ class UserProfile(UserProfileBase):
     def from_user_profile_name(
         scope: Construct, construct_id: str, *, domain: IStudioDomain, user_profile_name: str
     ) -> ImportedUserProfile:
-        """A profile created elsewhere (another app, the console), by name: grants and private spaces."""
+        """A profile created elsewhere (another app, the console), by name: grants and private spaces.
+
+        :param domain: the domain the profile belongs to (owned or imported).
+        :param user_profile_name: the profile's name.
+        """
         return ImportedUserProfile(scope, construct_id, domain=domain, user_profile_name=user_profile_name)
 
     @property
