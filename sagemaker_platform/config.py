@@ -30,6 +30,7 @@ from pydantic import (
 from sagemaker_platform import rules
 from sagemaker_platform.rules import RuleError, config_validator
 from sagemaker_platform.rules import idle as idle_rules
+from sagemaker_platform.rules import model_card as card_rules
 from sagemaker_platform.rules.endpoint import MAX_CAPACITY, MAX_COOLDOWN_SECONDS, check_endpoint, check_schedule
 from sagemaker_platform.vpc_rules import (
     INTERFACE_ENDPOINT_SERVICES,
@@ -524,18 +525,87 @@ class ModelPackageGroupSection(_Section):
     approval_notifications: bool = False
 
 
+class TrainingMetricSection(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=card_rules.MAX_NAME)]
+    value: float
+    notes: Annotated[str | None, Field(max_length=card_rules.MAX_NOTES)] = None
+
+
+class MetricSection(_Section):
+    """One metric; ``value``'s shape follows ``type`` (rules/model_card.py)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=card_rules.MAX_NAME)]
+    type: Literal["number", "string", "boolean", "linear_graph", "bar_chart", "matrix"]
+    value: Any
+    notes: Annotated[str | None, Field(max_length=card_rules.MAX_NOTES)] = None
+    x_axis_name: str | list[str] | None = None
+    y_axis_name: str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> MetricSection:
+        problem = card_rules.value_problem(self.type, self.value)
+        problem = problem or card_rules.axis_problem(self.type, "x", self.x_axis_name)
+        problem = problem or card_rules.axis_problem(self.type, "y", self.y_axis_name)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class MetricGroupSection(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=card_rules.MAX_GROUP_NAME)]
+    metrics: Annotated[list[MetricSection], Field(min_length=1)]
+
+
+class EvaluationSection(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=card_rules.MAX_GROUP_NAME)]
+    observation: Annotated[str | None, Field(max_length=2096)] = None
+    job_arn: Annotated[str | None, Field(max_length=256)] = None
+    datasets: Annotated[list[Annotated[str, Field(max_length=1024)]], Field(max_length=10)] = Field(
+        default_factory=list
+    )
+    metric_groups: list[MetricGroupSection] = Field(default_factory=list)
+
+
+class ModelPackageLinkSection(_Section):
+    """The registry version a card documents: a group of ``governance.model_package_groups`` and its version."""
+
+    group: Annotated[str, Field(pattern=RESOURCE_NAME)]
+    version: Annotated[int, Field(ge=1)]
+    approval_status: Literal["Approved", "Rejected", "PendingManualApproval"] | None = None
+    approval_description: Annotated[str | None, Field(max_length=1024)] = None
+
+
 class ModelCardSection(_Section):
     name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     status: Literal["Draft", "PendingReview", "Approved", "Archived"] = "Draft"
     risk_rating: Literal["High", "Medium", "Low", "Unknown"] = "Unknown"
     description: Annotated[str | None, Field(max_length=1024)] = None
+    # Intended uses: every field of the card schema's IntendedUses.
+    purpose_of_model: Annotated[str | None, Field(max_length=2048)] = None
     intended_uses: Annotated[str | None, Field(max_length=2048)] = None
+    factors_affecting_model_efficiency: Annotated[str | None, Field(max_length=2048)] = None
+    explanations_for_risk_rating: Annotated[str | None, Field(max_length=2048)] = None
     business_problem: Annotated[str | None, Field(max_length=2048)] = None
     business_stakeholders: Annotated[str | None, Field(max_length=2048)] = None
     line_of_business: Annotated[str | None, Field(max_length=2048)] = None
     training_details: Annotated[str | None, Field(max_length=1024)] = None
+    training_metrics: Annotated[list[TrainingMetricSection], Field(max_length=card_rules.MAX_TRAINING_METRICS)] = (
+        Field(default_factory=list)
+    )
     evaluation_details: Annotated[str | None, Field(max_length=1024)] = None
+    evaluations: list[EvaluationSection] = Field(default_factory=list)
     custom_details: dict[str, Annotated[str, Field(max_length=1024)]] = Field(default_factory=dict)
+    model_package: ModelPackageLinkSection | None = None
+    # The card's KMS key (fixed at creation); default: the governance stack's platform key.
+    kms_key_arn: Annotated[
+        str | None, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$")
+    ] = None
+    # While Approved, each version is exported to PDF in the platform bucket (model-cards/<card>/<version>/).
+    export_pdf: bool = True
+    share_with: Annotated[
+        list[Annotated[str, Field(pattern=ACCOUNT_ID)]], AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
+    share_allows_export: bool = False
 
     @field_validator("custom_details")
     @classmethod
@@ -830,6 +900,12 @@ def _check_references(cfg: PlatformConfig) -> None:
     cards: dict[str, str] = {}
     for i, card in enumerate(cfg.governance.model_cards):
         _unique(cards, card.name, f"governance.model_cards[{i}].name", "model card")
+        if card.model_package is not None and card.model_package.group not in groups:
+            raise ConfigError(
+                f"governance.model_cards[{i}].model_package.group",
+                f"not a group of governance.model_package_groups (known: {', '.join(sorted(groups)) or 'none'})",
+                card.model_package.group,
+            )
     stages: dict[str, str] = {}
     for i, env in enumerate(cfg.pipeline.environments):
         _unique(stages, env.name, f"pipeline.environments[{i}].name", "pipeline environment")

@@ -108,7 +108,8 @@ def build_environment(scope: Construct, config: PlatformConfig) -> Platform:
     if config.governance.model_package_groups or config.governance.model_cards:
         with config_field("governance"):
             platform.governance = GovernanceStack(
-                scope, f"{prefix}-governance", config=config, env=env, stack_name=f"{prefix}-governance",
+                scope, f"{prefix}-governance", config=config, export_bucket=studio.bucket, env=env,
+                stack_name=f"{prefix}-governance",
                 description=f"SageMaker platform {prefix}: model registry, model cards",
             )
         platform.stacks.append(platform.governance)
