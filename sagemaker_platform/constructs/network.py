@@ -66,6 +66,21 @@ class StudioNetwork(Construct):
         extra_interface_endpoints: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param vpc_cidr: the CIDR of a new VPC.
+        :param max_azs: how many zones a new VPC spans when ``availability_zones`` is empty (2-6).
+        :param availability_zones: the zones of a new VPC (needed offline for a stack with account and region).
+        :param existing_vpc_id: an existing VPC by id (with ``existing_subnets``).
+        :param existing_subnets: the existing VPC's subnets the domain uses, in different zones.
+        :param vpc: a VPC the caller built (instead of a new or an existing one by id).
+        :param vpc_subnets: which of ``vpc``'s subnets (default: the private ones, else the isolated ones).
+        :param create_endpoints: add the interface and gateway endpoints Studio needs without internet access.
+        :param canvas: also add the endpoints Canvas needs.
+        :param extra_interface_endpoints: more interface endpoint service names (``sts``, ``ssm`` ...).
+        :param encryption_key: encrypts a new VPC's flow logs.
+        """
+        if encryption_key is not None:
+            require("StudioNetwork", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         if vpc is not None:
             require("StudioNetwork", "vpc", vpc, ec2.IVpc)

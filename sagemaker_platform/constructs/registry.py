@@ -26,6 +26,7 @@ from constructs import Construct
 
 from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import RESOURCE_NAME
 
 NAME_PATTERN = RESOURCE_NAME.regex
@@ -111,6 +112,11 @@ class ApprovalTopic(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, key: kms.IKey, display_name: str | None = None
     ) -> None:
+        """
+        :param key: encrypts the topic (EventBridge must be allowed to use it).
+        :param display_name: the topic's display name.
+        """
+        require("ApprovalTopic", "key", key, kms.IKey)
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name=display_name)
         stack = cdk.Stack.of(self)
@@ -148,6 +154,24 @@ class ModelPackageGroup(_GroupGrants, cdk.Resource):
         dead_letter_key: kms.IKey | None = None,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
+        """
+        :param model_package_group_name: 1-63 letters, digits and hyphens.
+        :param description: at most 1024 characters.
+        :param cross_account_ids: accounts that may read (and deploy) the group's packages.
+        :param allow_cross_account_deploy: let those accounts also create models from the packages.
+        :param notification_topic: where approval-state changes are published.
+        :param removal_policy: RETAIN by default: the group holds the registered versions.
+        :param dead_letter_key: encrypts the approval events' dead-letter queue.
+        :param alarm_topic: notified by the dead-letter alarms.
+        """
+        owner = "ModelPackageGroup"
+        for name, value, interface in (
+            ("notification_topic", notification_topic, sns.ITopic),
+            ("dead_letter_key", dead_letter_key, kms.IKey),
+            ("alarm_topic", alarm_topic, sns.ITopic),
+        ):
+            if value is not None:
+                require(owner, name, value, interface)
         super().__init__(scope, construct_id)
         if not NAME_PATTERN.match(model_package_group_name):
             raise ValueError(
@@ -284,6 +308,10 @@ class ModelPackageGroup(_GroupGrants, cdk.Resource):
     def from_model_package_group_name(
         cls, scope: Construct, construct_id: str, model_package_group_name: str
     ) -> ImportedModelPackageGroup:
+        """A group created elsewhere, by name: the same grants as an owned one.
+
+        :param model_package_group_name: the group's name.
+        """
         return ImportedModelPackageGroup(
             scope, construct_id, model_package_group_name=model_package_group_name
         )
@@ -293,6 +321,9 @@ class ImportedModelPackageGroup(_GroupGrants, cdk.Resource):
     """A group that exists outside this stack, by name: grants only, no policy or events."""
 
     def __init__(self, scope: Construct, construct_id: str, *, model_package_group_name: str) -> None:
+        """
+        :param model_package_group_name: the group's name.
+        """
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.model_package_group_name = model_package_group_name
