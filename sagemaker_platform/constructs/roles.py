@@ -33,6 +33,7 @@ from sagemaker_platform.acknowledgements import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.logical_ids import pin_logical_id
+from sagemaker_platform.constructs.typecheck import require
 
 
 class Persona(StrEnum):
@@ -264,21 +265,7 @@ def studio_access_statements(scope: Construct, domain_id: str) -> list[iam.Polic
 
 
 class ExecutionRole(iam.Role):
-    """The role Studio apps, Canvas and the jobs they start run as, for one persona.
-
-    :param persona: data_scientist, ml_engineer or business_analyst (see the README's persona matrix).
-    :param buckets: platform buckets the persona reads and writes (objects only, never object versions).
-    :param encryption_key: the domain's key: apps, jobs and endpoints pass it to SageMaker, which needs a grant.
-    :param canvas: attach the Canvas policies (the business analyst always has them).
-    :param canvas_time_series: Canvas forecasting: Forecast may assume the role and use the key.
-    :param canvas_generative_ai: attach the Canvas AI-services policy.
-    :param kendra_index_ids: Amazon Kendra indexes Canvas users query documents in (Canvas roles only).
-    :param ecr_accounts: accounts besides this one whose ECR repositories jobs may pull images from.
-    :param sdk_default_bucket: let the SageMaker Python SDK use ``sagemaker-<region>-<account>``.
-    :param shared_models: Canvas and Studio users share models (collaboration).
-    :param role_name: a fixed role name (default: generated).
-    :param permissions_boundary: an organisation's boundary.
-    """
+    """The role Studio apps, Canvas and the jobs they start run as, for one persona."""
 
     def __init__(
         self,
@@ -298,6 +285,20 @@ class ExecutionRole(iam.Role):
         role_name: str | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
+        """
+        :param persona: data_scientist, ml_engineer or business_analyst (see the README's persona matrix).
+        :param buckets: platform buckets the persona reads and writes (objects only, never object versions).
+        :param encryption_key: the domain's key: apps, jobs and endpoints pass it to SageMaker, which needs a grant.
+        :param canvas: attach the Canvas policies (the business analyst always has them).
+        :param canvas_time_series: Canvas forecasting: Forecast may assume the role and use the key.
+        :param canvas_generative_ai: attach the Canvas AI-services policy.
+        :param kendra_index_ids: Amazon Kendra indexes Canvas users query documents in (Canvas roles only).
+        :param ecr_accounts: accounts besides this one whose ECR repositories jobs may pull images from.
+        :param sdk_default_bucket: let the SageMaker Python SDK use ``sagemaker-<region>-<account>``.
+        :param shared_models: Canvas and Studio users share models (collaboration).
+        :param role_name: a fixed role name (default: generated).
+        :param permissions_boundary: an organisation's boundary.
+        """
         try:
             resolved = Persona(persona)
         except ValueError:
@@ -312,6 +313,12 @@ class ExecutionRole(iam.Role):
             if not cdk.Token.is_unresolved(index_id) and not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9-]{35}", index_id):
                 raise ValueError(f"ExecutionRole kendra_index_ids: a 36-character Kendra index id (got {index_id!r})")
         forecast = canvas and canvas_time_series
+        for i, bucket in enumerate(buckets):
+            require("ExecutionRole", f"buckets[{i}]", bucket, s3.IBucket)
+        if encryption_key is not None:
+            require("ExecutionRole", "encryption_key", encryption_key, kms.IKey)
+        if permissions_boundary is not None:
+            require("ExecutionRole", "permissions_boundary", permissions_boundary, iam.IManagedPolicy)
         super().__init__(
             scope,
             construct_id,
