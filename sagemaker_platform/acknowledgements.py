@@ -99,7 +99,7 @@ def _render(value: Any) -> str:
         if fn == "Fn::Join":
             sep, parts = arg
             return sep.join(_render(p) for p in parts)
-    return json.dumps(value, sort_keys=True)
+    return json.dumps(value, separators=(",", ":"))  # as JSON.stringify prints it (a cross-stack reference)
 
 
 def _wildcard_finding_ids(document: Any) -> list[str]:

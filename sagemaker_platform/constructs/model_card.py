@@ -24,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.rules import CUSTOM_DETAIL_KEY, RESOURCE_NAME, S3_PREFIX
 from sagemaker_platform.rules import model_card as card_rules
@@ -41,6 +42,11 @@ EXPORT_RESOURCE_TYPE = "Custom::ModelCardExport"
 RAM_PERMISSION = "AWSRAMPermissionSageMakerModelCards"
 RAM_PERMISSION_WITH_EXPORT = "AWSRAMPermissionSageMakerModelCardsAllowExport"
 SHARED_ACCOUNT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+EXPORT_WILDCARD_REASON = (
+    "The export handler reads export jobs of its own cards only (model-card/<card>/export-job/*: job names are "
+    "made per request), writes PDFs only under each card's output path (<prefix>/<card>/*: SageMaker names the "
+    "object), and its log group's streams."
+)
 
 
 @dataclass(frozen=True)
@@ -584,6 +590,9 @@ class ModelCardExport(Construct):
             raise ValueError(f"ModelCardExport prefix: {S3_PREFIX.hint} (got {prefix!r})")
         stack = cdk.Stack.of(self)
         provider = HandlerProvider.of(self, "model_card_export", log_key=card.encryption_key)
+        if not getattr(provider, "_export_wildcards_acknowledged", False):
+            acknowledge_wildcards(provider.role, EXPORT_WILDCARD_REASON)
+            provider._export_wildcards_acknowledged = True  # type: ignore[attr-defined]
         card_arn = stack.format_arn(service="sagemaker", resource="model-card", resource_name=card.model_card_name)
         provider.add_to_policy(
             iam.PolicyStatement(

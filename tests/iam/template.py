@@ -350,6 +350,8 @@ class Account:
             return self._ref(stack, logical_id)
         if (kind, attribute) == ("AWS::SSM::Parameter", "Value"):
             return self.resolve(stack, props["Value"])
+        if (kind, attribute) == ("AWS::SageMaker::ModelCard", "ModelCardVersion"):
+            return "1"  # a new card's first version
         if (kind, attribute) == ("AWS::ECR::Repository", "RepositoryUri"):
             return f"{self.account}.dkr.ecr.{self.region}.{self.url_suffix}/{self._name(stack, logical_id)}"
         raise ValueError(f"stack {stack}: no value known for Fn::GetAtt {logical_id}.{attribute} (type {kind})")

@@ -252,11 +252,70 @@ def _hub_content(action: str, *, kinds: frozenset[str]) -> Builder:
     return build
 
 
+def _card_arn(d: Deployment, inputs: Mapping[str, Any]) -> str:
+    return d.arn("sagemaker", f"model-card/{inputs['ModelCardName']}")
+
+
+def _card_key(d: Deployment, card: str) -> str | None:
+    """The KMS key of the model card named ``card`` (its SecurityConfig), resolved."""
+    for lid, resource in d.account.resources(d.stack).items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SageMaker::ModelCard" and props.get("ModelCardName") == card:
+            return d.account.resolve(d.stack, (props.get("SecurityConfig") or {}).get("KmsKeyId"))
+    raise AssertionError(f"{d}: no model card {card}")
+
+
+def _bucket_key(d: Deployment, bucket: str) -> str | None:
+    """The KMS key a bucket of the app encrypts with by default, resolved (a bucket may be in another stack)."""
+    for stack, lid in d.account.find_resources("AWS::S3::Bucket"):
+        if d.account.resolve(stack, {"Ref": lid}) != bucket:
+            continue
+        rules = d.account.resource(stack, lid)["Properties"].get("BucketEncryption", {}).get(
+            "ServerSideEncryptionConfiguration", []
+        )
+        for rule in rules:
+            key = rule.get("ServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
+            if key is not None:
+                return d.account.resolve(stack, key)
+        return None
+    raise AssertionError(f"{d}: no bucket {bucket} in the app")
+
+
+def _export_job(action: str) -> Builder:
+    """An export job of the card: model-card/<card>/export-job/<job> (the job's name is the handler's)."""
+    return lambda d, inputs: [
+        Request(action, f"{_card_arn(d, inputs)}/export-job/v{inputs['ModelCardVersion']}-0123456789ab")
+    ]
+
+
+def _card_export(d: Deployment, inputs: Mapping[str, Any]) -> list[Request]:
+    """CreateModelCardExportJob on the card, and what SageMaker does with the caller's permissions: read the
+    card's content with its key, write the PDF under the card's output path with the bucket's key."""
+    card, bucket = str(inputs["ModelCardName"]), str(inputs["BucketName"])
+    prefix = str(inputs.get("Prefix") or "model-cards")
+    region = d.account.region
+    pdf = f"{bucket}/{prefix}/{card}/{inputs['ModelCardVersion']}/{card}.pdf"
+    requests = [
+        Request("sagemaker:CreateModelCardExportJob", _card_arn(d, inputs)),
+        Request("s3:PutObject", d.arn("s3", pdf, region=False, account=False)),
+    ]
+    for key, service in ((_card_key(d, card), "sagemaker"), (_bucket_key(d, bucket), "s3")):
+        if key is not None:
+            context = {"kms:ViaService": f"{service}.{region}.amazonaws.com"}
+            requests += [Request("kms:Decrypt", key, context), Request("kms:GenerateDataKey", key, context)]
+    return requests
+
+
 _ANY_CONTENT = frozenset({"Model", "Notebook", "ModelReference"})
 _IMPORTED = frozenset({"Model", "Notebook"})
 _REFERENCE = frozenset({"ModelReference"})
 
 AUTHORIZATIONS: dict[tuple[str, str], Builder] = {
+    ("model_card_export", "sagemaker:CreateModelCardExportJob"): _card_export,
+    ("model_card_export", "sagemaker:ListModelCardExportJobs"): lambda d, inputs: [
+        Request("sagemaker:ListModelCardExportJobs", _card_arn(d, inputs))
+    ],
+    ("model_card_export", "sagemaker:DescribeModelCardExportJob"): _export_job("sagemaker:DescribeModelCardExportJob"),
     ("hub_content", "sagemaker:DescribeHubContent"): _hub_content("sagemaker:DescribeHubContent", kinds=_ANY_CONTENT),
     ("hub_content", "sagemaker:ListHubContentVersions"): _hub_content(
         "sagemaker:ListHubContentVersions", kinds=_IMPORTED
@@ -411,6 +470,17 @@ def probes(d: Deployment) -> list[tuple[str, Request]]:
                     elsewhere = Request(request.action, request.resource.replace(hub, "hub-content/another-hub/"))
                     found.append(("another hub's content", elsewhere))
         found.append(("deleting a hub", Request("sagemaker:DeleteHub", d.arn("sagemaker", "hub/another-hub"))))
+    if d.module == "model_card_export":
+        for inputs in d.inputs:
+            other_card = d.arn("sagemaker", "model-card/someone-elses-card")
+            found.append(("another card's export", Request("sagemaker:CreateModelCardExportJob", other_card)))
+            found.append(("changing the card", Request("sagemaker:UpdateModelCard", _card_arn(d, inputs))))
+            other_path = f"{inputs['BucketName']}/studio/notebooks/report.pdf"
+            found.append(("writing outside the card's path", Request(
+                "s3:PutObject", d.arn("s3", other_path, region=False, account=False))))
+            card_key = _card_key(d, str(inputs["ModelCardName"]))
+            if card_key is not None:
+                found.append(("the card's key outside SageMaker", Request("kms:Decrypt", card_key)))
     if d.module == "projects":
         portfolio = f"arn:{d.account.partition}:catalog:{d.account.region}:999999999999:portfolio/port-abc123"
         found.append(("deleting the portfolio", Request("servicecatalog:DeletePortfolio", portfolio)))
