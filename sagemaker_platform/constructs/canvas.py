@@ -38,6 +38,7 @@ from sagemaker_platform.constructs.handler_provider import (
     load_contracts,
 )
 from sagemaker_platform.constructs.interfaces import IStudioDomain
+from sagemaker_platform.constructs.typecheck import require
 
 
 class CanvasSettings(Construct):
@@ -58,6 +59,24 @@ class CanvasSettings(Construct):
         generative_ai_role: iam.IRole | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param domain: the domain (owned or imported).
+        :param user_profile_name: one user profile instead of the whole domain.
+        :param workspace_s3_uri: where Canvas keeps its artifacts (``s3://bucket/prefix``).
+        :param time_series_role: the role Forecast assumes (time-series forecasting on).
+        :param model_registry: let users register models.
+        :param direct_deploy: let users deploy models from Canvas.
+        :param kendra: document querying through Amazon Kendra.
+        :param generative_ai_role: the Bedrock role for generative AI fine-tuning.
+        :param encryption_key: encrypts the workspace artifacts and the handler's logs.
+        """
+        for parameter, value, interface in (
+            ("time_series_role", time_series_role, iam.IRole),
+            ("generative_ai_role", generative_ai_role, iam.IRole),
+            ("encryption_key", encryption_key, kms.IKey),
+        ):
+            if value is not None:
+                require("CanvasSettings", parameter, value, interface)
         super().__init__(scope, construct_id)
         if workspace_s3_uri is not None and not (
             cdk.Token.is_unresolved(workspace_s3_uri) or workspace_s3_uri.startswith("s3://")
@@ -142,6 +161,21 @@ class CanvasIdleShutdown(Construct):
         dead_letter_key: kms.IKey | None = None,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
+        """
+        :param domain: the domain whose Canvas apps are watched (owned or imported).
+        :param idle_minutes: how long an app may be idle before it is deleted.
+        :param encryption_key: encrypts the function's logs (and the dead-letter queue without ``dead_letter_key``).
+        :param schedule: when the function runs (default: every 15 minutes).
+        :param dead_letter_key: encrypts the dead-letter queue.
+        :param alarm_topic: notified by the alarms.
+        """
+        for parameter, value, interface in (
+            ("encryption_key", encryption_key, kms.IKey),
+            ("dead_letter_key", dead_letter_key, kms.IKey),
+            ("alarm_topic", alarm_topic, sns.ITopic),
+        ):
+            if value is not None:
+                require("CanvasIdleShutdown", parameter, value, interface)
         super().__init__(scope, construct_id)
         if not 60 <= idle_minutes <= 1440:
             raise ValueError(f"CanvasIdleShutdown idle_minutes: must be 60-1440 (got {idle_minutes})")
@@ -262,6 +296,14 @@ class SageMakerProjects(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, roles: list[iam.IRole], encryption_key: kms.IKey | None = None
     ) -> None:
+        """
+        :param roles: the execution roles given access to the portfolio (at least one).
+        :param encryption_key: encrypts the handler's logs.
+        """
+        for i, role in enumerate(roles):
+            require("SageMakerProjects", f"roles[{i}]", role, iam.IRole)
+        if encryption_key is not None:
+            require("SageMakerProjects", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         if not roles:
             raise ValueError("SageMakerProjects roles: at least one execution role is required (got [])")

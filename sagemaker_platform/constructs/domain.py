@@ -207,14 +207,14 @@ class StudioDomainBase(cdk.Resource):
         :param idle_shutdown_minutes: stop Canvas apps idle this long (a scheduled function).
         """
         owner = f"{type(self).__name__}.enable_canvas"
-        for name, value, interface in (
+        for parameter, value, interface in (
             ("workspace_bucket", workspace_bucket, s3.IBucket),
             ("encryption_key", encryption_key, kms.IKey),
             ("time_series_role", time_series_role, iam.IRole),
             ("generative_ai_role", generative_ai_role, iam.IRole),
         ):
             if value is not None:
-                require(owner, name, value, interface)
+                require(owner, parameter, value, interface)
         key = encryption_key or (self.teardown_options.encryption_key if self.teardown_options else None)
         stack = self._own_stack
         canvas = CanvasSettings(

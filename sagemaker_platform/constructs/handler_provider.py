@@ -29,6 +29,7 @@ from sagemaker_platform.acknowledgements import (
     acknowledge,
     acknowledge_wildcards,
 )
+from sagemaker_platform.constructs.typecheck import require
 
 LAMBDA_DIR = Path(__file__).resolve().parent.parent / "lambda"
 
@@ -92,6 +93,15 @@ class HandlerProvider(Construct):
         query_interval: cdk.Duration | None = None,
         log_key: kms.IKey | None = None,
     ) -> None:
+        """
+        :param kind: the handler module (``lambda/<kind>.py``).
+        :param waits: the handler polls until the change is done (an is-complete function and a Provider deadline).
+        :param total_timeout: the Provider's deadline for one change.
+        :param query_interval: how often the is-complete function polls.
+        :param log_key: encrypts the functions' logs.
+        """
+        if log_key is not None:
+            require("HandlerProvider", "log_key", log_key, kms.IKey)
         super().__init__(scope, construct_id)
         if not (LAMBDA_DIR / f"{kind}.py").is_file():
             raise ValueError(f"HandlerProvider kind: no handler module lambda/{kind}.py (got {kind!r})")
@@ -202,6 +212,10 @@ class HandlerProvider(Construct):
         return self.provider.service_token
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
+        """Let the handler make more calls.
+
+        :param statements: statements added to the handler role's policy.
+        """
         for statement in statements:
             self.role.add_to_principal_policy(statement)
 
@@ -326,6 +340,14 @@ class DeadLetterQueue(Construct):
         purpose: str,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
+        """
+        :param key: encrypts the queue.
+        :param purpose: what failed deliveries it holds (used in the alarm's description).
+        :param alarm_topic: notified by the alarm.
+        """
+        require("DeadLetterQueue", "key", key, kms.IKey)
+        if alarm_topic is not None:
+            require("DeadLetterQueue", "alarm_topic", alarm_topic, sns.ITopic)
         super().__init__(scope, construct_id)
         self.key = key
         self.queue = sqs.Queue(

@@ -28,6 +28,7 @@ from constructs import Construct
 from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.bucket import SecureBucket
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import RESOURCE_NAME
 
 # Patterns and limits of the CloudFormation schema (aws-sagemaker-hub) and the SageMaker API model.
@@ -111,17 +112,7 @@ def _check_keywords(what: str, keywords: Sequence[str]) -> list[str]:
 
 
 class PrivateHub(Construct):
-    """A private hub with its storage: a KMS-encrypted :class:`SecureBucket` unless ``storage_bucket`` is given.
-
-    :param name: the base of the hub's name (the deployed ``hub_name`` adds a digest of the storage location).
-    :param description: shown to users browsing the hub.
-    :param display_name: the name shown in Studio (default: ``name``).
-    :param keywords: search keywords, lower case.
-    :param storage_bucket: an existing bucket for the hub's content; else one is created with ``encryption_key``
-        and access logs to ``access_log_bucket``.
-    :param encryption_key: encrypts the storage bucket this creates and the content handler's logs.
-    :param storage_prefix: the key prefix of the hub's content in the bucket.
-    """
+    """A private hub with its storage: a KMS-encrypted :class:`SecureBucket` unless ``storage_bucket`` is given."""
 
     def __init__(
         self,
@@ -137,6 +128,24 @@ class PrivateHub(Construct):
         access_log_bucket: s3.IBucket | None = None,
         storage_prefix: str = "hub",
     ) -> None:
+        """
+        :param name: the base of the hub's name (the deployed ``hub_name`` adds a digest of the storage location).
+        :param description: shown to users browsing the hub.
+        :param display_name: the name shown in Studio (default: ``name``).
+        :param keywords: search keywords, lower case.
+        :param storage_bucket: an existing bucket for the hub's content; else one is created with ``encryption_key``
+            and access logs to ``access_log_bucket``.
+        :param encryption_key: encrypts the storage bucket this creates and the content handler's logs.
+        :param access_log_bucket: where the created storage bucket's access logs go.
+        :param storage_prefix: the key prefix of the hub's content in the bucket.
+        """
+        for parameter, value, interface in (
+            ("storage_bucket", storage_bucket, s3.IBucket),
+            ("encryption_key", encryption_key, kms.IKey),
+            ("access_log_bucket", access_log_bucket, s3.IBucket),
+        ):
+            if value is not None:
+                require("PrivateHub", parameter, value, interface)
         super().__init__(scope, construct_id)
         _check_name("PrivateHub name", name, MAX_BASE_NAME)
         if not description or len(description) > 1023:
@@ -334,12 +343,7 @@ class _HubContentResource(Construct):
 
 
 class HubContent(_HubContentResource):
-    """An imported model or notebook, one version per deployment of a new ``version``.
-
-    :param content_type: ``Model`` or ``Notebook``.
-    :param document: the hub content document (a mapping is serialised as JSON).
-    :param version: change it whenever anything else changes; older versions stay until the resource is deleted.
-    """
+    """An imported model or notebook, one version per deployment of a new ``version``."""
 
     def __init__(
         self,
@@ -358,6 +362,19 @@ class HubContent(_HubContentResource):
         keywords: Sequence[str] = (),
         support_status: str | None = None,
     ) -> None:
+        """
+        :param content_type: ``Model`` or ``Notebook``.
+        :param document: the hub content document (a mapping is serialised as JSON).
+        :param version: change it whenever anything else changes; older versions stay until the resource is deleted.
+        :param hub: the private hub it is imported into.
+        :param name: the content's name in the hub.
+        :param document_schema_version: the schema version of ``document``.
+        :param display_name: the name shown in Studio.
+        :param description: shown to users browsing the hub.
+        :param markdown: a longer description in Markdown.
+        :param keywords: search keywords, lower case.
+        :param support_status: ``Supported``, ``Deprecated`` or ``Restricted``.
+        """
         super().__init__(scope, construct_id)
         if content_type not in IMPORTED_TYPES:
             raise ValueError(
@@ -396,12 +413,7 @@ class HubContent(_HubContentResource):
 
 
 class HubModelReference(_HubContentResource):
-    """A public JumpStart model made visible in the private hub.
-
-    :param model_id: the JumpStart model id (``huggingface-llm-mistral-7b``, ...).
-    :param name: its name in the hub (default: ``model_id``).
-    :param min_version: the lowest version of the public model users may pick.
-    """
+    """A public JumpStart model made visible in the private hub."""
 
     def __init__(
         self,
@@ -413,6 +425,12 @@ class HubModelReference(_HubContentResource):
         name: str | None = None,
         min_version: str | None = None,
     ) -> None:
+        """
+        :param model_id: the JumpStart model id (``huggingface-llm-mistral-7b``, ...).
+        :param name: its name in the hub (default: ``model_id``).
+        :param min_version: the lowest version of the public model users may pick.
+        :param hub: the private hub it is made visible in.
+        """
         super().__init__(scope, construct_id)
         _check_name("HubModelReference model_id", model_id, 64)
         _check_name("HubModelReference name", name or model_id)

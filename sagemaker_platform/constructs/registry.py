@@ -165,13 +165,13 @@ class ModelPackageGroup(_GroupGrants, cdk.Resource):
         :param alarm_topic: notified by the dead-letter alarms.
         """
         owner = "ModelPackageGroup"
-        for name, value, interface in (
+        for parameter, value, interface in (
             ("notification_topic", notification_topic, sns.ITopic),
             ("dead_letter_key", dead_letter_key, kms.IKey),
             ("alarm_topic", alarm_topic, sns.ITopic),
         ):
             if value is not None:
-                require(owner, name, value, interface)
+                require(owner, parameter, value, interface)
         super().__init__(scope, construct_id)
         if not NAME_PATTERN.match(model_package_group_name):
             raise ValueError(
