@@ -26,6 +26,7 @@ from constructs import Construct
 
 from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
+from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import CUSTOM_DETAIL_KEY, RESOURCE_NAME, S3_PREFIX
 from sagemaker_platform.rules import model_card as card_rules
 
@@ -430,6 +431,9 @@ class ModelCardBase(cdk.Resource):
 
 class ImportedModelCard(ModelCardBase):
     def __init__(self, scope: Construct, construct_id: str, *, model_card_name: str) -> None:
+        """
+        :param model_card_name: the card's name.
+        """
         super().__init__(scope, construct_id)
         self.model_card_name = model_card_name
         self.model_card_arn = cdk.Stack.of(self).format_arn(
@@ -467,6 +471,14 @@ class ModelCard(ModelCardBase):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         """
+        :param model_card_name: the card's name: its identity, fixed once deployed.
+        :param status: Draft, PendingReview, Approved or Archived.
+        :param model_overview: what the model is (``Content.model_overview``).
+        :param intended_uses: what it is for and not for (``Content.intended_uses``).
+        :param business_details: the problem and stakeholders (``Content.business_details``).
+        :param training_details: how it was trained (``Content.training_details``).
+        :param evaluation_details: evaluation jobs and their metric groups (``Content.evaluation_details``).
+        :param additional_information: ethics, caveats and custom details (``Content.additional_information``).
         :param model_package: the registry version the card documents (``Content.ModelPackageDetails``).
         :param encryption_key: encrypts the card's content (``SecurityConfig``, fixed at creation).
         :param export_bucket: while ``status`` is Approved, each version is exported to PDF under
@@ -474,7 +486,13 @@ class ModelCard(ModelCardBase):
         :param share_with: account ids (or organization / OU ARNs) the card is shared with through AWS RAM;
             with an ``encryption_key`` the key policy lets those accounts use it for this card only.
         :param share_allows_export: the shared accounts may also export the card to PDF.
+        :param export_prefix: the key prefix of the exports in ``export_bucket``.
+        :param removal_policy: RETAIN by default: cards are governance records.
         """
+        if encryption_key is not None:
+            require("ModelCard", "encryption_key", encryption_key, kms.IKey)
+        if export_bucket is not None:
+            require("ModelCard", "export_bucket", export_bucket, s3.IBucket)
         super().__init__(scope, construct_id)
         if not NAME_PATTERN.match(model_card_name):
             raise ValueError(
@@ -567,7 +585,10 @@ class ModelCard(ModelCardBase):
 
     @staticmethod
     def from_model_card_name(scope: Construct, construct_id: str, *, model_card_name: str) -> ImportedModelCard:
-        """A card created elsewhere, by name: the same grants."""
+        """A card created elsewhere, by name: the same grants.
+
+        :param model_card_name: the card's name.
+        """
         return ImportedModelCard(scope, construct_id, model_card_name=model_card_name)
 
 
@@ -585,6 +606,12 @@ class ModelCardExport(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, card: ModelCard, bucket: s3.IBucket, prefix: str = EXPORT_PREFIX
     ) -> None:
+        """
+        :param card: the card whose approved versions are exported.
+        :param bucket: where the PDFs go.
+        :param prefix: the key prefix under which each card's versions are exported.
+        """
+        require("ModelCardExport", "bucket", bucket, s3.IBucket)
         super().__init__(scope, construct_id)
         if not cdk.Token.is_unresolved(prefix) and not S3_PREFIX.accepts(prefix):
             raise ValueError(f"ModelCardExport prefix: {S3_PREFIX.hint} (got {prefix!r})")
