@@ -222,6 +222,7 @@ def test_schema_covers_every_section() -> None:
         "teardown",
         "buckets",
         "endpoints",
+        "hubs",
         "governance",
         "pipeline",
         "compliance",
