@@ -258,7 +258,7 @@ def _card_arn(d: Deployment, inputs: Mapping[str, Any]) -> str:
 
 def _card_key(d: Deployment, card: str) -> str | None:
     """The KMS key of the model card named ``card`` (its SecurityConfig), resolved."""
-    for lid, resource in d.account.resources(d.stack).items():
+    for resource in d.account.resources(d.stack).values():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::SageMaker::ModelCard" and props.get("ModelCardName") == card:
             return d.account.resolve(d.stack, (props.get("SecurityConfig") or {}).get("KmsKeyId"))
