@@ -108,3 +108,86 @@ def test_content_change_is_an_update_of_the_same_card() -> None:
     create_only = schema["createOnlyProperties"]
     assert "/properties/Content" not in create_only
     assert "/properties/ModelCardName" in create_only
+
+
+# ------------------------------------------------------------------------------------- complete cards (issue 13)
+def _complete_card(stack: cdk.Stack, **kwargs: Any) -> ModelCard:
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from sagemaker_platform.constructs.model_card import Metric, MetricGroup, ModelPackageLink, TrainingMetric
+
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Bucket", encryption_key=key)
+    args: dict[str, Any] = {
+        "model_card_name": "churn-card",
+        "status": "Approved",
+        "encryption_key": key,
+        "export_bucket": bucket,
+        "model_package": ModelPackageLink(group_name="churn", version=3, approval_status="approved"),
+        "training_details": TrainingDetails(training_metrics=[TrainingMetric(name="auc", value=0.9)]),
+        "evaluation_details": [
+            EvaluationDetail(
+                name="holdout",
+                metric_groups=[
+                    MetricGroup(
+                        name="quality",
+                        metrics=[
+                            Metric(name="auc", type="number", value=0.91),
+                            Metric(name="pr", type="linear_graph", value=[[0.5, 0.9]], x_axis_name="recall"),
+                            Metric(name="cm", type="matrix", value=[[1, 2], [3, 4]], x_axis_name=["a", "b"]),
+                        ],
+                    )
+                ],
+            )
+        ],
+        "share_with": ["222222222222"],
+        **kwargs,
+    }
+    return ModelCard(stack, "Card", **args)
+
+
+def test_complete_card_renders_the_schema_shapes() -> None:
+    stack = cdk.Stack(new_app(), "S", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    _complete_card(stack)
+    props = card_props(stack)["Properties"]
+    assert "KmsKeyId" in props["SecurityConfig"]
+    package = props["Content"]["ModelPackageDetails"]
+    assert package["ModelPackageGroupName"] == "churn" and package["ModelPackageVersion"] == 3
+    assert package["ModelApprovalStatus"] == "Approved"
+    assert package["ModelPackageArn"].endswith(":model-package/churn/3")
+    metrics = props["Content"]["EvaluationDetails"][0]["MetricGroups"][0]["MetricData"]
+    assert metrics[0] == {"Name": "auc", "Type": "number", "Value": 0.91}
+    assert metrics[1]["XAxisName"] == "recall"  # one name for a graph
+    assert metrics[2]["XAxisName"] == ["a", "b"]  # a list for a matrix
+    training = props["Content"]["TrainingDetails"]["TrainingJobDetails"]["TrainingMetrics"]
+    assert training == [{"Name": "auc", "Value": 0.9}]
+    t = Template.from_stack(stack)
+    t.has_resource_properties(
+        "Custom::ModelCardExport",
+        {"ModelCardName": "churn-card", "Prefix": "model-cards", "ModelCardVersion": {"Fn::GetAtt": [
+            stack.get_logical_id(stack.node.find_child("Card").node.default_child), "ModelCardVersion"]}},
+    )
+    t.has_resource_properties("AWS::RAM::ResourceShare", {"Principals": ["222222222222"]})
+
+
+def test_export_only_while_approved() -> None:
+    stack = cdk.Stack(new_app(), "S")
+    card = _complete_card(stack, status="PendingReview")
+    assert card.export is None
+    Template.from_stack(stack).resource_count_is("Custom::ModelCardExport", 0)
+
+
+@pytest.mark.parametrize(("metric", "message"), [
+    ({"type": "number", "value": "high"}, r"a number metric's value must be a number"),
+    ({"type": "gauge", "value": 1}, r"type must be one of"),
+    ({"type": "bar_chart", "value": [1, 2], "x_axis_name": "bars"}, r"x_axis_name of a bar_chart metric is a list"),
+    ({"type": "matrix", "value": [[1] * 21]}, r"a matrix metric.s rows must be lists of 1-20"),
+])
+def test_metric_validation(metric: dict, message: str) -> None:
+    from sagemaker_platform.constructs.model_card import Metric, MetricGroup
+
+    stack = cdk.Stack(new_app(), "S")
+    group = MetricGroup(name="g", metrics=[Metric(name="m", **metric)])
+    with pytest.raises(ValueError, match=r"metric_groups\[0\]\.metrics\[0\]: " + message):
+        ModelCard(stack, "Card", model_card_name="card", evaluation_details=[EvaluationDetail(name="e", metric_groups=[group])])
