@@ -308,6 +308,9 @@ class LifecycleConfigSection(_Section):
         return self._text
 
 
+_ANALYST: Persona = "business_analyst"
+
+
 class CanvasSection(_Section):
     """SageMaker Canvas: the persona, its bucket rules, its VPC endpoints and its settings custom resource."""
 
@@ -322,9 +325,7 @@ class CanvasSection(_Section):
     ] = Field(default_factory=list)
     idle_shutdown_minutes: Annotated[int | None, Field(ge=60, le=1440)] = 120
     # Personas whose role opens Canvas (business_analyst always does); users[].canvas adds a user's persona.
-    personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(
-        default_factory=lambda: ["business_analyst"]
-    )
+    personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(default_factory=lambda: [_ANALYST])
 
 
 class DomainSection(_Section):

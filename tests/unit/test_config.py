@@ -224,6 +224,7 @@ def test_schema_covers_every_section() -> None:
         "endpoints",
         "hubs",
         "governance",
+        "hubs",
         "pipeline",
         "compliance",
     }
