@@ -190,6 +190,5 @@ def test_metric_validation(metric: dict, message: str) -> None:
     stack = cdk.Stack(new_app(), "S")
     group = MetricGroup(name="g", metrics=[Metric(name="m", **metric)])
     with pytest.raises(ValueError, match=r"metric_groups\[0\]\.metrics\[0\]: " + message):
-        ModelCard(
-            stack, "Card", model_card_name="card", evaluation_details=[EvaluationDetail(name="e", metric_groups=[group])]
-        )
+        evaluations = [EvaluationDetail(name="e", metric_groups=[group])]
+        ModelCard(stack, "Card", model_card_name="card", evaluation_details=evaluations)
