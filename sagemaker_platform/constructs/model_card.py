@@ -27,7 +27,7 @@ from constructs import Construct
 from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import CUSTOM_DETAIL_KEY, RESOURCE_NAME, S3_PREFIX
+from sagemaker_platform.rules import CUSTOM_DETAIL_KEY, RESOURCE_NAME, S3_PREFIX, is_token
 from sagemaker_platform.rules import model_card as card_rules
 
 NAME_PATTERN = RESOURCE_NAME.regex
@@ -494,7 +494,7 @@ class ModelCard(ModelCardBase):
         if export_bucket is not None:
             require("ModelCard", "export_bucket", export_bucket, s3.IBucket)
         super().__init__(scope, construct_id)
-        if not NAME_PATTERN.match(model_card_name):
+        if not is_token(model_card_name) and not NAME_PATTERN.match(model_card_name):
             raise ValueError(
                 "ModelCard model_card_name: 1-63 letters, digits and hyphens, starting and ending with a letter or "
                 f"digit (got {model_card_name!r})"

@@ -27,7 +27,7 @@ from constructs import Construct
 from sagemaker_platform.acknowledgements import acknowledge
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import RESOURCE_NAME
+from sagemaker_platform.rules import RESOURCE_NAME, is_token
 
 NAME_PATTERN = RESOURCE_NAME.regex
 ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
@@ -173,7 +173,7 @@ class ModelPackageGroup(_GroupGrants, cdk.Resource):
             if value is not None:
                 require(owner, parameter, value, interface)
         super().__init__(scope, construct_id)
-        if not NAME_PATTERN.match(model_package_group_name):
+        if not is_token(model_package_group_name) and not NAME_PATTERN.match(model_package_group_name):
             raise ValueError(
                 "ModelPackageGroup model_package_group_name: 1-63 letters, digits and hyphens, starting and "
                 f"ending with a letter or digit (got {model_package_group_name!r})"

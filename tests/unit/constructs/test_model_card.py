@@ -192,3 +192,9 @@ def test_metric_validation(metric: dict, message: str) -> None:
     with pytest.raises(ValueError, match=r"metric_groups\[0\]\.metrics\[0\]: " + message):
         evaluations = [EvaluationDetail(name="e", metric_groups=[group])]
         ModelCard(stack, "Card", model_card_name="card", evaluation_details=evaluations)
+
+
+def test_a_token_card_name_skips_the_literal_checks(stack: cdk.Stack) -> None:
+    name = cdk.CfnParameter(stack, "CardName", type="String").value_as_string
+    ModelCard(stack, "FromParameter", model_card_name=name)
+    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::ModelCard", {"ModelCardName": {"Ref": "CardName"}})

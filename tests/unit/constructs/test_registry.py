@@ -95,3 +95,15 @@ def test_grants(stack: cdk.Stack) -> None:
 def test_validation(stack: cdk.Stack, kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ModelPackageGroup(stack, "G", **kwargs)
+
+
+def test_a_token_name_skips_the_literal_checks(stack: cdk.Stack) -> None:
+    """Like aws-cdk-lib: a name only known at deploy time (a parameter) is not checked against the pattern, while
+    the same characters given literally are."""
+    name = cdk.CfnParameter(stack, "GroupName", type="String").value_as_string
+    ModelPackageGroup(stack, "FromParameter", model_package_group_name=name)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": {"Ref": "GroupName"}}
+    )
+    with pytest.raises(ValueError, match="model_package_group_name"):
+        ModelPackageGroup(stack, "Literal", model_package_group_name="not_valid!")
