@@ -197,4 +197,6 @@ def test_metric_validation(metric: dict, message: str) -> None:
 def test_a_token_card_name_skips_the_literal_checks(stack: cdk.Stack) -> None:
     name = cdk.CfnParameter(stack, "CardName", type="String").value_as_string
     ModelCard(stack, "FromParameter", model_card_name=name)
-    Template.from_stack(stack).has_resource_properties("AWS::SageMaker::ModelCard", {"ModelCardName": {"Ref": "CardName"}})
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::ModelCard", {"ModelCardName": {"Ref": "CardName"}}
+    )
