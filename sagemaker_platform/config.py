@@ -624,7 +624,7 @@ class GovernanceSection(_Section):
 
 
 # --------------------------------------------------------------------------------------------------- hubs
-HUB_NAME_MAX = 54  # the deployed hub name adds "-" and an 8-character digest of its storage (63 in all)
+HUB_NAME_MAX = 52  # the deployed hub name adds "-" and a 10-character digest of its storage (63 in all)
 CONTENT_VERSION = r"^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$"
 HubKeyword = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^A-Z]*$")]
 ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"

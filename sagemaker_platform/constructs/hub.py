@@ -5,13 +5,13 @@
 
 HubName and S3StorageConfig are create-only: changing either replaces the hub, and a replacement under the same
 name fails ("cannot update a stack when a custom-named resource requires replacing"). So the deployed name is the
-given name plus a digest of the storage location: a new bucket or prefix gives a new hub under a new name, and the
-content resources (whose ids name the hub) move with it.
+given name plus the platform's digest of the construct's namespace and the storage location as the template holds
+it (``rules.name_digest``, recorded like every derived name): a new bucket or prefix gives a new hub under a new
+name, and the content resources (whose properties name the hub) move with it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -28,13 +28,14 @@ from constructs import Construct
 from sagemaker_platform.acknowledgements import acknowledge_wildcards
 from sagemaker_platform.constructs.bucket import SecureBucket
 from sagemaker_platform.constructs.handler_provider import HandlerProvider, load_contracts
+from sagemaker_platform.constructs.model import NAME_METADATA, default_namespace
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import RESOURCE_NAME
+from sagemaker_platform.rules import RESOURCE_NAME, derived_name, name_digest
 
 # Patterns and limits of the CloudFormation schema (aws-sagemaker-hub) and the SageMaker API model.
 _NAME = RESOURCE_NAME.regex
 _VERSION = re.compile(r"^\d{1,4}\.\d{1,4}\.\d{1,4}$")
-_DIGEST_LENGTH = 8
+_DIGEST_LENGTH = 10  # rules.name_digest's length
 MAX_BASE_NAME = 63 - 1 - _DIGEST_LENGTH
 MAX_KEYWORDS = 50
 PUBLIC_HUB = "SageMakerPublicHub"
@@ -169,8 +170,11 @@ class PrivateHub(Construct):
         self.bucket = storage_bucket
         self.storage_prefix = f"{prefix}/"
         self.encryption_key = encryption_key
-        self.hub_name = f"{name}-{_storage_digest(storage_bucket, self.storage_prefix)}"
         self.storage_uri = f"s3://{storage_bucket.bucket_name}/{self.storage_prefix}"
+        # The create-only storage as the template holds it (a bucket made here resolves to its Ref).
+        namespace = default_namespace(self)
+        storage = cdk.Stack.of(self).resolve({"S3OutputPath": self.storage_uri})
+        self.hub_name = derived_name(name, name_digest(namespace, {"S3StorageConfig": storage}))
         self.hub = sagemaker.CfnHub(
             self,
             "Resource",
@@ -180,6 +184,7 @@ class PrivateHub(Construct):
             hub_search_keywords=search_keywords or None,
             s3_storage_config=sagemaker.CfnHub.S3StorageConfigProperty(s3_output_path=self.storage_uri),
         )
+        self.hub.add_metadata(NAME_METADATA, {"namespace": namespace})
         stack = cdk.Stack.of(self)
         self.hub_arn = stack.format_arn(service="sagemaker", resource="hub", resource_name=self.hub_name)
         # hub-content/<hub>/<type>/<name>/<version>
@@ -305,25 +310,18 @@ def hide_public_hub(role: iam.IRole, *, keep_model_ids: Sequence[str] = ()) -> N
             resources=[f"{public}:hub/{PUBLIC_HUB}"],
         )
     )
-    # Deny the public content except what the private hubs reference: NotResource names the kept content and
-    # every account's own resources (twelve characters where the public hub has "aws"), so this account's hubs and
-    # hubs other accounts share with it stay under their own grants.
+    # Deny the public content except what the private hubs reference: NotResource names the kept content and this
+    # account's resources, so its own hubs stay under their grants. (Hubs other accounts share with this one are
+    # denied too: set this in the account that owns the hubs, not in one that only consumes shared hubs.)
     kept = [f"{public}:hub-content/{PUBLIC_HUB}/Model/{model_id}/*" for model_id in dict.fromkeys(keep_model_ids)]
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid="DenyPublicHubContent",
             effect=iam.Effect.DENY,
             actions=list(PUBLIC_HUB_CONTENT_ACTIONS),
-            not_resources=[f"arn:{stack.partition}:sagemaker:*:{'?' * 12}:*", *kept],
+            not_resources=[f"arn:{stack.partition}:sagemaker:*:{stack.account}:*", *kept],
         )
     )
-
-
-def _storage_digest(bucket: s3.IBucket, prefix: str) -> str:
-    """A digest of the hub's storage location: the bucket's literal name, else the construct that makes it."""
-    name = bucket.bucket_name
-    identity = bucket.node.path if cdk.Token.is_unresolved(name) else name
-    return hashlib.sha256(f"{identity}|{prefix}".encode()).hexdigest()[:_DIGEST_LENGTH]
 
 
 class _HubContentResource(Construct):

@@ -114,7 +114,7 @@ def test_hub_resource_and_encrypted_storage(built: Built) -> None:
             "S3StorageConfig": {"S3OutputPath": Match.any_value()},
         },
     )
-    assert built.hub.hub_name.startswith("org-models-") and len(built.hub.hub_name) == len("org-models-") + 8
+    assert built.hub.hub_name.startswith("org-models-") and len(built.hub.hub_name) == len("org-models-") + 10
     buckets = built.template.find_resources("AWS::S3::Bucket")
     storage = [r for lid, r in buckets.items() if lid.startswith("HubStorage")]
     assert len(storage) == 1
@@ -210,8 +210,8 @@ def test_create_only_properties_are_the_ones_the_name_follows() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"name": "org_models"}, r"PrivateHub name must be 1-54 letters.*'org_models'"),
-        ({"name": "x" * 55}, r"PrivateHub name must be 1-54"),
+        ({"name": "org_models"}, r"PrivateHub name must be 1-52 letters.*'org_models'"),
+        ({"name": "x" * 53}, r"PrivateHub name must be 1-52"),
         ({"keywords": ["Shared"]}, r"PrivateHub keywords: .*capital letters, got 'Shared'"),
         ({"description": ""}, r"PrivateHub description must be 1-1023"),
         ({"storage_prefix": "/"}, r"storage_prefix must be a non-empty S3 key prefix"),

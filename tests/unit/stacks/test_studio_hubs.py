@@ -213,7 +213,7 @@ def test_local_upload_switches_the_canvas_cors_rule() -> None:
     [
         ({"domain__hidden_app_types": ["JupyterServer"]}, "domain.hidden_app_types", "remove JupyterServer"),
         ({"hubs": [{**HUB, "curators": ["admins"]}]}, "hubs[0].curators", "a curator is a persona"),
-        ({"hubs": [{**HUB, "name": "x" * 55}]}, "hubs[0].name", "at most 54"),
+        ({"hubs": [{**HUB, "name": "x" * 53}]}, "hubs[0].name", "at most 52"),
         ({"hubs": [HUB, HUB]}, "hubs[1].name", "duplicate hub"),
         ({"hubs": [{**HUB, "content": [{"model_id": "m", "type": "Model"}]}]}, "hubs[0].content[0]", "set model_id"),
         ({"hubs": [{**HUB, "content": [{"model_id": "m", "version": "1.0.0"}]}]}, "hubs[0].content[0]",
