@@ -224,7 +224,6 @@ def test_schema_covers_every_section() -> None:
         "endpoints",
         "hubs",
         "governance",
-        "hubs",
         "pipeline",
         "compliance",
     }
