@@ -1,16 +1,15 @@
 """GovernanceStack: model package groups (with cross-account policies), model cards and approval events.
 
-Also home of :func:`enable_collaboration`, which the studio composition calls when ``governance.collaboration`` is
-on, so Canvas and Studio users of one domain can share models with each other (see docs/collaboration.md).
+Model sharing between Canvas and Studio users (``governance.collaboration``) is part of the persona roles
+(``ExecutionRole(shared_models=...)``) and the domain (``StudioDomain(collaboration=...)``); see
+docs/collaboration.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -31,7 +30,6 @@ from sagemaker_platform.constructs.model_card import (
     TrainingMetric,
 )
 from sagemaker_platform.constructs.registry import ApprovalTopic, ModelPackageGroup
-from sagemaker_platform.constructs.roles import SHARED_MODEL_ACTIONS
 
 
 class GovernanceStack(cdk.Stack):
@@ -190,26 +188,3 @@ def model_card_from_config(
         share_with=card.share_with,
         share_allows_export=card.share_allows_export,
     )
-
-
-def enable_collaboration(
-    roles: Sequence[iam.IRole],
-    *,
-    buckets: Sequence[s3.IBucket] = (),
-    key: kms.IKey | None = None,
-) -> None:
-    """Give the Canvas and Studio execution roles of one domain what model sharing needs.
-
-    Each role gets the SharedModel actions (which have no resource-level permissions), read/write on every
-    bucket where either persona keeps model artifacts (Canvas writes to its bucket, Studio reads and writes
-    back), and use of the key those buckets are encrypted with. Grants are idempotent with what
-    :class:`~sagemaker_platform.constructs.roles.ExecutionRole` already gives.
-    """
-    for role in roles:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(sid="SharedModels", actions=list(SHARED_MODEL_ACTIONS), resources=["*"])
-        )
-        for bucket in buckets:
-            bucket.grant_read_write(role)
-        if key is not None:
-            key.grant_encrypt_decrypt(role)

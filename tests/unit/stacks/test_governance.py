@@ -5,15 +5,12 @@ from __future__ import annotations
 import tempfile
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from sagemaker_platform.cdk_context import new_app
 from sagemaker_platform.compliance import apply_compliance, list_acknowledgements
 from sagemaker_platform.config import parse_config
-from sagemaker_platform.stacks.governance import GovernanceStack, enable_collaboration
+from sagemaker_platform.stacks.governance import GovernanceStack
 
 CONFIG = {
     "governance": {
@@ -68,17 +65,3 @@ def test_clean_under_all_packs_without_acknowledgements() -> None:
         ("ApprovalEventsDeadLetters/MessagesAlarm", "HIPAA.Security-CloudWatchAlarmAction"),
         ("ApprovalEventsDeadLetters/MessagesAlarm", "NIST.800.53.R5-CloudWatchAlarmAction"),
     }
-
-
-def test_enable_collaboration_grants_shared_models_buckets_and_key() -> None:
-    stack = cdk.Stack(new_app(), "S")
-    roles = [iam.Role(stack, f"R{i}", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com")) for i in (1, 2)]
-    bucket = s3.Bucket(stack, "B")
-    key = kms.Key(stack, "K")
-    enable_collaboration(roles, buckets=[bucket], key=key)
-    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
-    assert len(policies) == 2
-    for policy in policies.values():
-        text = str(policy)
-        assert "sagemaker:CreateSharedModel" in text and "sagemaker:SendSharedModelEvent" in text
-        assert "s3:PutObject" in text and "kms:Decrypt" in text
