@@ -53,7 +53,7 @@ class ExistingBucketCors(Construct):
             raise ValueError(
                 f"ExistingBucketCors bucket: not a valid S3 bucket name (got {bucket_name!r})"
             )
-        provider = HandlerProvider.of(self, "bucket_cors", log_key=encryption_key, waits=False)
+        provider = HandlerProvider.of(self, "bucket_cors", encryption_key=encryption_key, waits=False)
         provider.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetBucketCORS", "s3:PutBucketCORS"],

@@ -100,7 +100,7 @@ class CanvasSettings(Construct):
         provider = HandlerProvider.of(
             self,
             "canvas_settings",
-            log_key=encryption_key,
+            encryption_key=encryption_key,
             total_timeout=cdk.Duration.minutes(30),
             query_interval=cdk.Duration.seconds(15),
         )
@@ -217,7 +217,7 @@ class CanvasIdleShutdown(Construct):
             )
         )
         self.dead_letter_queue = DeadLetterQueue(
-            self, "DeadLetters", key=queue_key, purpose="the Canvas idle shutdown", alarm_topic=alarm_topic
+            self, "DeadLetters", encryption_key=queue_key, purpose="the Canvas idle shutdown", alarm_topic=alarm_topic
         )
         # Lambda sends failed invocations with the function's role (the Function adds sqs:SendMessage itself).
         role.add_to_principal_policy(
@@ -310,7 +310,7 @@ class SageMakerProjects(Construct):
         provider = HandlerProvider.of(
             self,
             "projects",
-            log_key=encryption_key,
+            encryption_key=encryption_key,
             total_timeout=cdk.Duration.minutes(20),
             query_interval=cdk.Duration.seconds(15),
         )

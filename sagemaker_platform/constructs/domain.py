@@ -26,9 +26,6 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct, IValidation
 
 from sagemaker_platform.acknowledgements import (
-    INLINE_POLICY_IDS,
-    INLINE_POLICY_REASON,
-    acknowledge,
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings
@@ -108,7 +105,7 @@ class StudioDomainBase(cdk.Resource):
         """
         super().__init__(scope, construct_id)
         self.teardown_options = teardown
-        self._studio_access: dict[str, iam.Policy] = {}
+        self._studio_access: dict[str, iam.ManagedPolicy] = {}
         self._teardowns: dict[int, StudioTeardown] = {}
         self._checked_stacks: set[int] = set()
         self._stacks: dict[int, cdk.Stack] = {}
@@ -263,7 +260,7 @@ class StudioDomainBase(cdk.Resource):
             ],
         )
 
-    def grant_studio_access(self, role: iam.IRole) -> iam.Policy:
+    def grant_studio_access(self, role: iam.IRole) -> iam.ManagedPolicy:
         """Give an execution role the Studio statements of this domain (own profile, own spaces, shared spaces).
 
         They are a separate policy that depends on the domain, because the domain itself needs its default role
@@ -276,14 +273,14 @@ class StudioDomainBase(cdk.Resource):
         existing = self._studio_access.get(role.node.addr)
         if existing is not None:
             return existing
-        policy = iam.Policy(
+        # A managed policy: a role's inline policies share one 10,240-character quota, a persona role needs most.
+        policy = iam.ManagedPolicy(
             self,
             f"StudioAccess{len(self._studio_access)}",
             statements=studio_access_statements(self, self.domain_id),
             roles=[role],
         )
         acknowledge_wildcards(policy, STUDIO_WILDCARD_REASON)
-        acknowledge(policy, INLINE_POLICY_IDS, INLINE_POLICY_REASON)
         self._studio_access[role.node.addr] = policy
         return policy
 

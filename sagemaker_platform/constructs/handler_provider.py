@@ -91,17 +91,17 @@ class HandlerProvider(Construct):
         waits: bool = True,
         total_timeout: cdk.Duration | None = None,
         query_interval: cdk.Duration | None = None,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param kind: the handler module (``lambda/<kind>.py``).
         :param waits: the handler polls until the change is done (an is-complete function and a Provider deadline).
         :param total_timeout: the Provider's deadline for one change.
         :param query_interval: how often the is-complete function polls.
-        :param log_key: encrypts the functions' logs.
+        :param encryption_key: encrypts the functions' logs.
         """
-        if log_key is not None:
-            require("HandlerProvider", "log_key", log_key, kms.IKey)
+        if encryption_key is not None:
+            require("HandlerProvider", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
         if not (LAMBDA_DIR / f"{kind}.py").is_file():
             raise ValueError(f"HandlerProvider kind: no handler module lambda/{kind}.py (got {kind!r})")
@@ -117,7 +117,7 @@ class HandlerProvider(Construct):
             "Logs",
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.RETAIN,
-            encryption_key=log_key,
+            encryption_key=encryption_key,
         )
         self.role = iam.Role(
             self,
@@ -147,7 +147,7 @@ class HandlerProvider(Construct):
             "FrameworkLogs",
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.RETAIN,
-            encryption_key=log_key,
+            encryption_key=encryption_key,
         )
         # Separate roles for the framework's functions: one shared role would make the waiter state machine and
         # the functions that start and are started by it depend on each other's policies (a cycle).
@@ -189,7 +189,7 @@ class HandlerProvider(Construct):
         waits: bool = True,
         total_timeout: cdk.Duration | None = None,
         query_interval: cdk.Duration | None = None,
-        log_key: kms.IKey | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> HandlerProvider:
         """The stack's provider for ``kind``, created on first use."""
         stack = cdk.Stack.of(scope)
@@ -204,7 +204,7 @@ class HandlerProvider(Construct):
             waits=waits,
             total_timeout=total_timeout,
             query_interval=query_interval,
-            log_key=log_key,
+            encryption_key=encryption_key,
         )
 
     @property
@@ -325,7 +325,7 @@ def _logical_id(construct: IConstruct) -> str:
 
 
 class DeadLetterQueue(Construct):
-    """An SQS queue for events and asynchronous invocations that failed: encrypted with ``key``, SSL-only,
+    """An SQS queue for events and asynchronous invocations that failed: encrypted with ``encryption_key``, SSL-only,
     messages kept 14 days, and an alarm (``alarm``) as soon as one is waiting.
 
     Attributes: ``queue``, ``alarm``.
@@ -336,25 +336,25 @@ class DeadLetterQueue(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        key: kms.IKey,
+        encryption_key: kms.IKey,
         purpose: str,
         alarm_topic: sns.ITopic | None = None,
     ) -> None:
         """
-        :param key: encrypts the queue.
+        :param encryption_key: encrypts the queue.
         :param purpose: what failed deliveries it holds (used in the alarm's description).
         :param alarm_topic: notified by the alarm.
         """
-        require("DeadLetterQueue", "key", key, kms.IKey)
+        require("DeadLetterQueue", "encryption_key", encryption_key, kms.IKey)
         if alarm_topic is not None:
             require("DeadLetterQueue", "alarm_topic", alarm_topic, sns.ITopic)
         super().__init__(scope, construct_id)
-        self.key = key
+        self.encryption_key = encryption_key
         self.queue = sqs.Queue(
             self,
             "Queue",
             encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
+            encryption_master_key=encryption_key,
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
         )
@@ -383,7 +383,7 @@ class DeadLetterQueue(Construct):
             )
         # The key policy cannot name the rule (the rule depends on the queue, the queue on the key): the account
         # is the narrowest condition without a cycle.
-        self.key.add_to_resource_policy(
+        self.encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowEventBridgeDeadLetters",
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],

@@ -261,7 +261,7 @@ class PrivateHub(Construct):
             self._handler = HandlerProvider.of(
                 self,
                 "hub_content",
-                log_key=self.encryption_key,
+                encryption_key=self.encryption_key,
                 total_timeout=cdk.Duration.hours(1),
                 query_interval=cdk.Duration.seconds(30),
             )

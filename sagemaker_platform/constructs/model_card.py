@@ -616,7 +616,7 @@ class ModelCardExport(Construct):
         if not cdk.Token.is_unresolved(prefix) and not S3_PREFIX.accepts(prefix):
             raise ValueError(f"ModelCardExport prefix: {S3_PREFIX.hint} (got {prefix!r})")
         stack = cdk.Stack.of(self)
-        provider = HandlerProvider.of(self, "model_card_export", log_key=card.encryption_key)
+        provider = HandlerProvider.of(self, "model_card_export", encryption_key=card.encryption_key)
         if not getattr(provider, "_export_wildcards_acknowledged", False):
             acknowledge_wildcards(provider.role, EXPORT_WILDCARD_REASON)
             provider._export_wildcards_acknowledged = True  # type: ignore[attr-defined]

@@ -110,17 +110,17 @@ class ApprovalTopic(Construct):
     """An encrypted, SSL-only SNS topic EventBridge may publish approval events to. Attribute: ``topic``."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, key: kms.IKey, display_name: str | None = None
+        self, scope: Construct, construct_id: str, *, encryption_key: kms.IKey, display_name: str | None = None
     ) -> None:
         """
-        :param key: encrypts the topic (EventBridge must be allowed to use it).
+        :param encryption_key: encrypts the topic (EventBridge must be allowed to use it).
         :param display_name: the topic's display name.
         """
-        require("ApprovalTopic", "key", key, kms.IKey)
+        require("ApprovalTopic", "encryption_key", encryption_key, kms.IKey)
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name=display_name)
+        self.topic = sns.Topic(self, "Topic", master_key=encryption_key, enforce_ssl=True, display_name=display_name)
         stack = cdk.Stack.of(self)
-        key.add_to_resource_policy(
+        encryption_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowEventBridgeToEncryptedTopics",
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],
@@ -265,7 +265,7 @@ class ModelPackageGroup(_GroupGrants, cdk.Resource):
         dead_letters = DeadLetterQueue(
             self,
             f"{construct_id}DeadLetters",
-            key=queue_key,
+            encryption_key=queue_key,
             purpose=f"the approval events of model package group {self.model_package_group_name}",
             alarm_topic=alarm_topic,
         )

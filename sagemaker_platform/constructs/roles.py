@@ -332,16 +332,25 @@ class ExecutionRole(iam.Role):
         pin_logical_id(self, "Role", "Resource")  # 0.1 wrapped the role as ``<id>/Role``: keep deployed roles
         stack = cdk.Stack.of(self)
         self._arn_prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        # The persona's statements live in customer managed policies of at most 6,144 characters each: IAM caps a
+        # role's inline policies at 10,240 characters together, which a persona with Canvas and hubs passes.
+        self._policies: dict[str, iam.ManagedPolicy] = {}
+        self._group = "Guardrails"
         self._guardrails()
+        if canvas and resolved is Persona.DATA_SCIENTIST:
+            self._deny_mlops()
+        self._group = "Workspace"
         self._common(shared_models, ecr_accounts, forecast)
+        self._group = "Jobs"
         if resolved in (Persona.DATA_SCIENTIST, Persona.ML_ENGINEER):
             self._grants(_JOBS)
+        self._group = "MLOps"
         if resolved is Persona.ML_ENGINEER:
             self._grants(_MLOPS)
+        self._group = "Canvas"
         if canvas:
             self._canvas(forecast, canvas_generative_ai, kendra_index_ids)
-            if resolved is Persona.DATA_SCIENTIST:
-                self._deny_mlops()
+        self._group = "Data"
         for bucket in buckets:
             self._bucket(bucket.bucket_arn, "PlatformBucket")
         if sdk_default_bucket:
@@ -374,7 +383,12 @@ class ExecutionRole(iam.Role):
             not_resources=list(not_resources) or None,
             conditions=conditions,
         )
-        self.add_to_principal_policy(statement)
+        policy = self._policies.get(self._group)
+        if policy is None:
+            policy = self._policies[self._group] = iam.ManagedPolicy(
+                self, self._group, description=f"{self._group} of the {self.persona.value} persona", roles=[self]
+            )
+        policy.add_statements(statement)
 
     def _guardrails(self) -> None:
         """Denies that hold whatever else the role is given: no other role passed, no presigned URL, no object

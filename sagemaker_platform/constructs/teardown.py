@@ -105,7 +105,7 @@ class StudioTeardown(Construct):
             raise ValueError(f"StudioTeardown timeout: must be 10-120 minutes (got {minutes})")
         self._domain = domain
         self._provider = HandlerProvider.of(
-            self, "studio_teardown", log_key=encryption_key, total_timeout=cdk.Duration.minutes(minutes + 5)
+            self, "studio_teardown", encryption_key=encryption_key, total_timeout=cdk.Duration.minutes(minutes + 5)
         )
         self._provider.add_to_policy(
             iam.PolicyStatement(actions=["sagemaker:ListApps", "sagemaker:ListSpaces"], resources=["*"]),
@@ -195,7 +195,7 @@ class DomainCleanup(Construct):
             raise ValueError(f"DomainCleanup home_efs: must be retain or delete (got {home_efs!r})")
         stack = cdk.Stack.of(self)
         provider = HandlerProvider.of(
-            self, "domain_leftovers", log_key=encryption_key, total_timeout=timeout or cdk.Duration.minutes(60)
+            self, "domain_leftovers", encryption_key=encryption_key, total_timeout=timeout or cdk.Duration.minutes(60)
         )
         vpc_arn = stack.format_arn(service="ec2", resource="vpc", resource_name=vpc_id)
         provider.add_to_policy(

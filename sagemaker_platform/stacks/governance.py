@@ -63,7 +63,7 @@ class GovernanceStack(cdk.Stack):
         self.approval_topic: ApprovalTopic | None = None
         if any(group.approval_notifications for group in governance.model_package_groups):
             self.approval_topic = ApprovalTopic(
-                self, "ApprovalTopic", key=self.key.key, display_name=f"{prefix} model approvals"
+                self, "ApprovalTopic", encryption_key=self.key, display_name=f"{prefix} model approvals"
             )
 
         self.model_package_groups: dict[str, ModelPackageGroup] = {}

@@ -250,7 +250,7 @@ CASES: dict[str, Case] = {
         allow_cross_account_deploy=False),
     "group-notifications": lambda p: ModelPackageGroup(
         p.stack, "G", model_package_group_name="churn",
-        notification_topic=ApprovalTopic(p.stack, "T", key=p.key("TopicKey")).topic),
+        notification_topic=ApprovalTopic(p.stack, "T", encryption_key=p.key("TopicKey")).topic),
     # ModelCard
     "card-minimal": lambda p: ModelCard(p.stack, "C", model_card_name="churn"),
     "card-full": lambda p: ModelCard(

@@ -223,7 +223,7 @@ FACTORIES: dict[str, Call] = {
                    "variants": [ProductionVariant(instance_type="ml.m5.xlarge")]},
     ),
     "HandlerProvider.__init__": _construct(HandlerProvider, lambda s: {"kind": "bucket_cors"}),
-    "DeadLetterQueue.__init__": _construct(DeadLetterQueue, lambda s: {"key": _key(s), "purpose": "tests"}),
+    "DeadLetterQueue.__init__": _construct(DeadLetterQueue, lambda s: {"encryption_key": _key(s), "purpose": "tests"}),
     "PrivateHub.__init__": _construct(
         PrivateHub,
         lambda s: {"name": "hub", "description": "models", "encryption_key": _key(s), "access_log_bucket": _logs(s)},
@@ -237,7 +237,7 @@ FACTORIES: dict[str, Call] = {
         lambda s: {"card": ModelCard(s, "ValidCard", model_card_name="churn"), "bucket": s3.Bucket(s, "ValidExports")},
     ),
     "StudioNetwork.__init__": _construct(StudioNetwork, lambda s: {}),
-    "ApprovalTopic.__init__": _construct(ApprovalTopic, lambda s: {"key": _key(s)}),
+    "ApprovalTopic.__init__": _construct(ApprovalTopic, lambda s: {"encryption_key": _key(s)}),
     "ModelPackageGroup.__init__": _construct(ModelPackageGroup, lambda s: {"model_package_group_name": "churn"}),
     "ExecutionRole.__init__": _construct(ExecutionRole, lambda s: {"persona": "data_scientist"}),
     "StudioTeardown.__init__": _construct(StudioTeardown, lambda s: {"domain": build_domain(s)}),

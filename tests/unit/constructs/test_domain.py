@@ -119,7 +119,7 @@ def test_domain_grants_studio_access_scoped_to_itself(stack: cdk.Stack) -> None:
     extra = ExecutionRole(stack, "ML", persona="ml_engineer")
     assert domain.grant_studio_access(extra) is domain.grant_studio_access(extra)
     t = Template.from_stack(stack)
-    access = {k: p for k, p in t.find_resources("AWS::IAM::Policy").items() if "StudioAccess" in k}
+    access = {k: p for k, p in t.find_resources("AWS::IAM::ManagedPolicy").items() if "StudioAccess" in k}
     assert len(access) == 2  # the default role and the ML engineer's
     domain_ref = {"Fn::GetAtt": [stack.get_logical_id(domain.resource), "DomainId"]}
     for policy in access.values():

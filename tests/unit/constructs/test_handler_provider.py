@@ -259,7 +259,7 @@ def test_alarm_topic_is_notified_and_may_publish() -> None:
 def test_approval_rule_has_a_dead_letter_queue_and_alarm() -> None:
     stack = _stack()
     key = PlatformKey(stack, "Key", alias="gov", description="k")
-    topic = ApprovalTopic(stack, "Topic", key=key.key)
+    topic = ApprovalTopic(stack, "Topic", encryption_key=key)
     group = ModelPackageGroup(stack, "G", model_package_group_name="churn", notification_topic=topic.topic)
     t = Template.from_stack(stack)
     queue_id = _queue_is_encrypted_ssl_only_and_kept(t, _key_id(stack, key))
@@ -300,10 +300,10 @@ def test_clean_under_every_pack_with_narrow_acknowledgements(with_topic: bool) -
     app = new_app(outdir=tempfile.mkdtemp(prefix="dlq-"))
     stack = cdk.Stack(app, "T", env=cdk.Environment(account=ACCOUNT, region="eu-west-1"))
     key = PlatformKey(stack, "Key", alias="platform", description="k")
-    alarm_topic = ApprovalTopic(stack, "Ops", key=key.key).topic if with_topic else None
+    alarm_topic = ApprovalTopic(stack, "Ops", encryption_key=key).topic if with_topic else None
     domain = ImportedStudioDomain(stack, "D", domain_id="d-abc", domain_arn=None)
     CanvasIdleShutdown(stack, "Idle", domain=domain, encryption_key=key, alarm_topic=alarm_topic)
-    topic = ApprovalTopic(stack, "Topic", key=key.key)
+    topic = ApprovalTopic(stack, "Topic", encryption_key=key)
     ModelPackageGroup(
         stack, "G", model_package_group_name="churn", notification_topic=topic.topic, alarm_topic=alarm_topic
     )

@@ -47,7 +47,7 @@ def test_cross_account_without_deploy(stack: cdk.Stack) -> None:
 
 def test_approval_events_publish_to_encrypted_ssl_topic(stack: cdk.Stack) -> None:
     key = PlatformKey(stack, "Key", alias="gov", description="k")
-    topic = ApprovalTopic(stack, "Topic", key=key.key)
+    topic = ApprovalTopic(stack, "Topic", encryption_key=key)
     group = ModelPackageGroup(stack, "G", model_package_group_name="churn", notification_topic=topic.topic)
     assert group.approval_rule is not None
     t = Template.from_stack(stack)
