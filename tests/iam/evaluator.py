@@ -28,6 +28,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Decision", "Request", "evaluate", "evaluate_with_resource_policy", "matching_statements"]
 
@@ -187,36 +188,31 @@ def _string_equals(policy: str, actual: str, context: Mapping[str, object], igno
 Matcher = Callable[[str, str, Mapping[str, object]], bool]
 
 
-def _numeric(compare: str) -> Matcher:
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def _ordered(parse: Callable[[object], Any], compare: str) -> Matcher:
+    """A numeric or date operator: both sides parsed with ``parse``; an unparsable side never matches."""
+
     def check(policy: str, actual: str, context: Mapping[str, object]) -> bool:
-        left, right = _number(actual), _number(policy)
-        if left is None or right is None:
-            return False
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
+        left, right = parse(actual), parse(policy)
+        return left is not None and right is not None and _COMPARISONS[compare](left, right)
 
     return check
+
+
+def _numeric(compare: str) -> Matcher:
+    return _ordered(_number, compare)
 
 
 def _date_cmp(compare: str) -> Matcher:
-    def check(policy: str, actual: str, context: Mapping[str, object]) -> bool:
-        left, right = _date(actual), _date(policy)
-        if left is None or right is None:
-            return False
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
-
-    return check
+    return _ordered(_date, compare)
 
 
 def _ip(policy: str, actual: str, context: Mapping[str, object]) -> bool:
