@@ -31,6 +31,7 @@ from sagemaker_platform import rules
 from sagemaker_platform.rules import RuleError, config_validator
 from sagemaker_platform.rules import idle as idle_rules
 from sagemaker_platform.rules import model_card as card_rules
+from sagemaker_platform.rules import monitoring as monitoring_rules
 from sagemaker_platform.rules.endpoint import MAX_CAPACITY, MAX_COOLDOWN_SECONDS, check_endpoint, check_schedule
 from sagemaker_platform.vpc_rules import (
     INTERFACE_ENDPOINT_SERVICES,
@@ -501,6 +502,87 @@ class AlarmsSection(_Section):
     evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 2
 
 
+class _MonitoringJobSection(_Section):
+    """What both monitoring jobs share; the schedule, instance type and runtime are checked in _check_monitoring."""
+
+    schedule: Annotated[str, Field(min_length=1, max_length=256)] = "hourly"
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: Annotated[int, Field(ge=1, le=monitoring_rules.MAX_INSTANCE_COUNT)] = 1
+    volume_size_gb: Annotated[int, Field(ge=1, le=monitoring_rules.MAX_VOLUME_GB)] = 20
+    max_runtime_seconds: Annotated[int, Field(ge=1, le=monitoring_rules.MAX_RUNTIME_SECONDS)] = 3600
+    baseline_constraints_uri: Annotated[str | None, Field(pattern=r"^s3://", max_length=1024)] = None
+
+
+class DataQualitySection(_MonitoringJobSection):
+    enabled: bool = True
+    baseline_statistics_uri: Annotated[str | None, Field(pattern=r"^s3://", max_length=1024)] = None
+
+
+class ModelQualitySection(_MonitoringJobSection):
+    problem_type: monitoring_rules.ProblemType
+    ground_truth_s3_uri: Annotated[str, Field(pattern=r"^s3://", max_length=512)]
+    inference_attribute: Annotated[str | None, Field(min_length=1, max_length=256)] = None
+    probability_attribute: Annotated[str | None, Field(min_length=1, max_length=256)] = None
+    probability_threshold_attribute: Annotated[float | None, Field(ge=0, le=1)] = None
+    start_time_offset: Annotated[str | None, Field(pattern=monitoring_rules.TIME_OFFSET.pattern)] = None
+    end_time_offset: Annotated[str | None, Field(pattern=monitoring_rules.TIME_OFFSET.pattern)] = None
+
+
+class MonitoringSection(_Section):
+    """Model Monitor schedules over the endpoint's captured data (a real-time endpoint with data capture)."""
+
+    data_quality: DataQualitySection = Field(default_factory=DataQualitySection)
+    model_quality: ModelQualitySection | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.data_quality.enabled or self.model_quality is not None
+
+
+def _check_monitoring(ep: EndpointSection, path: str, region: str | None) -> None:
+    """Monitoring needs a real-time endpoint that captures data, and the analyzer image in the region."""
+    mon = ep.monitoring
+    if mon is None or not mon.active:
+        return
+    where = f"{path}.monitoring"
+    if ep.kind != "realtime":
+        raise ConfigError(where, f"Model Monitor schedules here watch real-time endpoints only, not {ep.kind}",
+                          ep.kind)
+    if not ep.data_capture.enabled:
+        raise ConfigError(where, f"needs {path}.data_capture.enabled: true (monitoring reads the captured data)",
+                          ep.data_capture.enabled)
+    if mon.data_quality.enabled and "Input" not in ep.data_capture.capture:
+        raise ConfigError(f"{where}.data_quality", f"needs Input in {path}.data_capture.capture",
+                          ep.data_capture.capture)
+    if mon.model_quality is not None and "Output" not in ep.data_capture.capture:
+        raise ConfigError(f"{where}.model_quality", f"needs Output in {path}.data_capture.capture",
+                          ep.data_capture.capture)
+    if region is not None and region not in monitoring_rules.ANALYZER_ACCOUNTS:
+        raise ConfigError(where, "Model Monitor's analyzer image is not published in platform.region (it is in "
+                          f"{', '.join(sorted(monitoring_rules.ANALYZER_ACCOUNTS))})", region)
+    jobs: list[tuple[str, _MonitoringJobSection]] = [("data_quality", mon.data_quality)] \
+        if mon.data_quality.enabled else []
+    if mon.model_quality is not None:
+        jobs.append(("model_quality", mon.model_quality))
+    for name, job in jobs:
+        try:
+            monitoring_rules.check_job(schedule=job.schedule, instance_type=job.instance_type,
+                                       instance_count=job.instance_count, volume_size_gb=job.volume_size_gb,
+                                       max_runtime_seconds=job.max_runtime_seconds)
+            monitoring_rules.check_s3_uri("baseline_constraints_uri", job.baseline_constraints_uri)
+            if isinstance(job, DataQualitySection):
+                monitoring_rules.check_s3_uri("baseline_statistics_uri", job.baseline_statistics_uri)
+            if isinstance(job, ModelQualitySection):
+                monitoring_rules.check_s3_uri("ground_truth_s3_uri", job.ground_truth_s3_uri)
+                if job.probability_threshold_attribute is not None and (
+                        job.problem_type != "BinaryClassification" or job.probability_attribute is None):
+                    raise RuleError("probability_threshold_attribute",
+                                    "only for BinaryClassification with a probability_attribute",
+                                    job.probability_threshold_attribute)
+        except RuleError as exc:
+            raise ConfigError(f"{where}.{name}.{exc.field}", exc.problem, exc.value) from None
+
+
 class EndpointSection(_Section):
     name: Annotated[str, Field(pattern=RESOURCE_NAME)]
     kind: Literal["realtime", "serverless", "async"] = "realtime"
@@ -514,6 +596,7 @@ class EndpointSection(_Section):
     deployment: DeploymentSection | None = None
     alarms: AlarmsSection = Field(default_factory=AlarmsSection)
     dashboard: bool = False
+    monitoring: MonitoringSection | None = None
 
 
 # --------------------------------------------------------------------------------------------------- governance
@@ -892,6 +975,7 @@ def _check_references(cfg: PlatformConfig) -> None:
     _check_hubs(cfg)
     for i, ep in enumerate(cfg.endpoints):
         _check_endpoint(ep, f"endpoints[{i}]")
+        _check_monitoring(ep, f"endpoints[{i}]", cfg.platform.region)
     names: dict[str, str] = {}
     for i, ep in enumerate(cfg.endpoints):
         _unique(names, ep.name, f"endpoints[{i}].name", "endpoint")

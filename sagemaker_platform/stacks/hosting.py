@@ -3,7 +3,9 @@
 The stack owns what the endpoints share: a KMS key (volumes, capture, async output, topics), a data bucket for
 data capture and async input/output (access-logged into its own log bucket), and one encrypted SNS topic for
 alarm notifications; async endpoints get their own success and error topics. Models in a VPC use the
-platform network (``network``) with a security group of their own.
+platform network (``network``) with a security group of their own. Endpoints with ``monitoring`` get Model Monitor
+schedules that read their capture prefix and write reports under ``monitoring/<endpoint>/`` of the data bucket, in
+the model's network, alarming to the same topic.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from sagemaker_platform.config import EndpointSection, PlatformConfig
+from sagemaker_platform.config import EndpointSection, MonitoringSection, PlatformConfig
 from sagemaker_platform.constructs.bucket import AccessLogBucket, SecureBucket
 from sagemaker_platform.constructs.endpoint import (
     AlarmThresholds,
@@ -36,11 +38,13 @@ from sagemaker_platform.constructs.endpoint import (
 )
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.model import Model
+from sagemaker_platform.constructs.monitoring import DataQualityJob, EndpointMonitor, ModelQualityJob
 from sagemaker_platform.constructs.network import StudioNetwork
 
 
 class HostingStack(cdk.Stack):
-    """Attributes: ``key``, ``data_bucket``, ``alarm_topic``, ``models`` and ``endpoints`` (name -> construct)."""
+    """Attributes: ``key``, ``data_bucket``, ``alarm_topic``, ``models``, ``endpoints`` and ``monitors``
+    (name -> construct)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig,
                  network: StudioNetwork | None = None, **kwargs: Any) -> None:
@@ -59,8 +63,11 @@ class HostingStack(cdk.Stack):
         self._model_security_group: ec2.SecurityGroup | None = None
         self.models: dict[str, Model] = {}
         self.endpoints: dict[str, ModelEndpoint] = {}
+        self.monitors: dict[str, EndpointMonitor] = {}
         for i, ep in enumerate(config.endpoints):
             self.endpoints[ep.name] = self._endpoint(i, ep)
+            if ep.monitoring is not None and ep.monitoring.active:
+                self.monitors[ep.name] = self._monitor(i, ep, ep.monitoring)
 
     # ----------------------------------------------------------------------------------------------- shared
     def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
@@ -161,6 +168,37 @@ class HostingStack(cdk.Stack):
             dashboard=ep.dashboard,
         )
         return ModelEndpoint(self, f"Endpoint{i}", props=props)
+
+    def _monitor(self, i: int, ep: EndpointSection, mon: MonitoringSection) -> EndpointMonitor:
+        dq = mon.data_quality
+        mq = mon.model_quality
+        subnets, groups = self._model_network(f"endpoints[{i}]") if ep.model.vpc else ([], [])
+        return EndpointMonitor(
+            self, f"Monitor{i}",
+            endpoint=self.endpoints[ep.name],
+            output_bucket=self.data_bucket.bucket,
+            output_prefix=f"monitoring/{ep.name}",
+            data_quality=DataQualityJob(
+                schedule=dq.schedule, instance_type=dq.instance_type, instance_count=dq.instance_count,
+                volume_size_gb=dq.volume_size_gb, max_runtime_seconds=dq.max_runtime_seconds,
+                baseline_constraints_uri=dq.baseline_constraints_uri,
+                baseline_statistics_uri=dq.baseline_statistics_uri,
+            ) if dq.enabled else None,
+            model_quality=ModelQualityJob(
+                problem_type=mq.problem_type, ground_truth_s3_uri=mq.ground_truth_s3_uri, schedule=mq.schedule,
+                instance_type=mq.instance_type, instance_count=mq.instance_count, volume_size_gb=mq.volume_size_gb,
+                max_runtime_seconds=mq.max_runtime_seconds, inference_attribute=mq.inference_attribute,
+                probability_attribute=mq.probability_attribute,
+                probability_threshold_attribute=mq.probability_threshold_attribute,
+                start_time_offset=mq.start_time_offset, end_time_offset=mq.end_time_offset,
+                baseline_constraints_uri=mq.baseline_constraints_uri,
+            ) if mq is not None else None,
+            encryption_key=self.key.key,
+            vpc_subnets=ec2.SubnetSelection(subnets=subnets) if subnets else None,
+            security_groups=groups,
+            network_isolation=ep.model.network_isolation,
+            alarm_actions=[cw_actions.SnsAction(self.alarm_topic)],
+        )
 
     def _async(self, i: int, ep: EndpointSection) -> AsyncInference | None:
         a = ep.async_inference
