@@ -146,8 +146,8 @@ class EndpointMonitor(cdk.Resource):
     """Monitoring schedules for one real-time endpoint with data capture.
 
     Attributes: ``role``, ``image_uri``, ``job_definitions`` and ``schedules`` (``DataQuality`` /
-    ``ModelQuality`` -> L1), ``schedule_names``, ``rules`` and ``alarms`` (``<type>-violations`` /
-    ``<type>-failures`` -> construct), ``output_uri`` (per type).
+    ``ModelQuality`` -> L1), ``job_definition_names``, ``schedule_names``, ``rules`` and ``alarms``
+    (``<type>-violations`` / ``<type>-failures`` -> construct), ``output_uri`` (per type).
     """
 
     def __init__(
@@ -214,6 +214,7 @@ class EndpointMonitor(cdk.Resource):
         self.role = iam.Role(self, "Role", assumed_by=sagemaker_service_principal(self),
                              description=f"Model Monitor jobs of the endpoint {endpoint.endpoint_name}")
         self.job_definitions: dict[str, cdk.CfnResource] = {}
+        self.job_definition_names: dict[str, str] = {}
         self.schedules: dict[str, sagemaker.CfnMonitoringSchedule] = {}
         self.schedule_names: dict[str, str] = {}
         self.output_uri: dict[str, str] = {}
@@ -402,6 +403,7 @@ class EndpointMonitor(cdk.Resource):
         resource.job_definition_name = name
         resource.node.add_dependency(self.role)
         self.job_definitions[monitoring_type] = resource
+        self.job_definition_names[monitoring_type] = name
         self._schedule(monitoring_type, kind, resource, name, schedule)
 
     # ----------------------------------------------------------------------------------------------- grants
