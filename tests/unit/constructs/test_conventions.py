@@ -26,11 +26,12 @@ from sagemaker_platform.constructs.bucket import AccessLogBucket, SecureBucket, 
 from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
 from sagemaker_platform.constructs.domain import StudioDomain
-from sagemaker_platform.constructs.endpoint import ModelEndpoint, ProductionVariant
+from sagemaker_platform.constructs.endpoint import DataCapture, ModelEndpoint, ProductionVariant
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue, HandlerProvider
 from sagemaker_platform.constructs.hub import PrivateHub
 from sagemaker_platform.constructs.model import Model
 from sagemaker_platform.constructs.model_card import ModelCard, ModelCardExport
+from sagemaker_platform.constructs.monitoring import DataQualityJob, EndpointMonitor
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.registry import ApprovalTopic, ModelPackageGroup
 from sagemaker_platform.constructs.roles import ExecutionRole
@@ -221,6 +222,14 @@ FACTORIES: dict[str, Call] = {
         ModelEndpoint,
         lambda s: {"endpoint_name": "churn", "model": _model(s),
                    "variants": [ProductionVariant(instance_type="ml.m5.xlarge")]},
+    ),
+    "EndpointMonitor.__init__": _construct(
+        EndpointMonitor,
+        lambda s: {"endpoint": ModelEndpoint(s, "ValidEndpoint", endpoint_name="churn", model=_model(s),
+                                             variants=[ProductionVariant(instance_type="ml.m5.xlarge")]),
+                   "output_bucket": s3.Bucket(s, "ValidReports"), "output_prefix": "monitoring/churn",
+                   "data_quality": DataQualityJob(),
+                   "data_capture": DataCapture(bucket=s3.Bucket(s, "ValidCapture"))},
     ),
     "HandlerProvider.__init__": _construct(HandlerProvider, lambda s: {"kind": "bucket_cors"}),
     "DeadLetterQueue.__init__": _construct(DeadLetterQueue, lambda s: {"encryption_key": _key(s), "purpose": "tests"}),
