@@ -84,7 +84,7 @@ def _node_breakdown(profile_dir: Path) -> dict[str, float]:
         ("module loading", lambda f: f["functionName"] == "require"),
         ("synthesis (templates, tokens)", lambda f: f["functionName"] == "synth"),
     ]
-    out: collections.Counter[str] = collections.Counter()
+    out: dict[str, float] = collections.defaultdict(float)
     for node_id, micros in self_time.items():
         frames = []
         current: int | None = node_id
