@@ -329,6 +329,57 @@ class CanvasSection(_Section):
     personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(default_factory=lambda: [_ANALYST])
 
 
+# Patterns from the registry schemas (AWS::SSO::ApplicationAssignment PrincipalId, AWS::SageMaker::Domain
+# EFSFileSystemConfig FileSystemId and FileSystemPath).
+IDENTITY_STORE_ID = (
+    r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
+)
+FILE_SYSTEM_ID = r"^fs-[0-9a-f]{8,18}$"
+FILE_SYSTEM_PATH = r"^/\S{0,255}$"
+SECURITY_GROUP_ID = r"^sg-[0-9a-f]{8,17}$"
+
+
+class IdentityCenterGroupSection(_Section):
+    """An IAM Identity Center group let into the SSO domain. Its members listed under ``users`` (with
+    ``identity_center_group``) get its persona; members without a profile get the domain's default role."""
+
+    name: Annotated[str, Field(pattern=RESOURCE_NAME)]
+    id: Annotated[str, Field(pattern=IDENTITY_STORE_ID)]
+    persona: Persona = "data_scientist"
+
+
+class IdentityCenterUserSection(_Section):
+    """An IAM Identity Center user let into the SSO domain directly (not through a group)."""
+
+    id: Annotated[str, Field(pattern=IDENTITY_STORE_ID)]
+
+
+class IdentityCenterSection(_Section):
+    """Application assignments on the domain's IAM Identity Center application (``auth_mode: SSO`` only)."""
+
+    groups: list[IdentityCenterGroupSection] = Field(default_factory=list)
+    users: list[IdentityCenterUserSection] = Field(default_factory=list)
+
+
+class FileSystemSection(_Section):
+    """An existing EFS or FSx for Lustre file system mounted in every user's and shared space."""
+
+    type: Literal["efs", "fsx_lustre"]
+    id: Annotated[str, Field(pattern=FILE_SYSTEM_ID)]
+    path: Annotated[str, Field(pattern=FILE_SYSTEM_PATH)] = "/"
+    # The group of its mount targets (EFS) or network interfaces (FSx): it gets ingress from the Studio apps.
+    security_group_id: Annotated[str | None, Field(pattern=SECURITY_GROUP_ID)] = None
+
+
+class PosixUserSection(_Section):
+    """The POSIX identity Studio apps use on custom file systems; set before the first deploy, never changed."""
+
+    uid: Annotated[int, Field(ge=10000, le=4000000)] = 200001
+    gid: Annotated[int, Field(ge=1001, le=4000000)] = 1001
+
+
+
+
 class DomainSection(_Section):
     name: Annotated[str | None, Field(pattern=RESOURCE_NAME)] = None
     auth_mode: Literal["IAM", "SSO"] = "IAM"
@@ -353,6 +404,9 @@ class DomainSection(_Section):
     lifecycle_configs: list[LifecycleConfigSection] = Field(default_factory=list)
     canvas: CanvasSection = Field(default_factory=CanvasSection)
     projects: bool = False
+    identity_center: IdentityCenterSection | None = None
+    file_systems: Annotated[list[FileSystemSection], Field(max_length=2)] = Field(default_factory=list)
+    posix_user: PosixUserSection | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> DomainSection:
@@ -379,6 +433,8 @@ class UserSection(_Section):
     private_spaces: list[SpaceSection] = Field(default_factory=list)
     # Canvas for this user: their persona's role gets the Canvas policies (a role is shared by its persona's users).
     canvas: bool = False
+    # The domain.identity_center.groups entry this user belongs to: the persona defaults to the group's.
+    identity_center_group: str | None = None
 
 
 class TeardownSection(_Section):
@@ -902,6 +958,31 @@ class PlatformConfig(_Section):
     # Where the file came from: relative script paths resolve against it.
     source_dir: Path = Field(default=Path("."), exclude=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _group_personas(cls, data: Any) -> Any:
+        """A user in an Identity Center group (``identity_center_group``) who names no persona gets the group's.
+        Reads the raw mapping defensively: the sections are validated after this."""
+        try:
+            groups = {
+                g["name"]: g["persona"]
+                for g in data["domain"]["identity_center"]["groups"]
+                if isinstance(g, dict) and isinstance(g.get("name"), str) and "persona" in g
+            }
+            users = data["users"]
+        except (TypeError, KeyError):
+            return data
+        if not groups or not isinstance(users, list):
+            return data
+        filled = [
+            {**u, "persona": groups[u["identity_center_group"]]}
+            if isinstance(u, dict) and "persona" not in u and isinstance(u.get("identity_center_group"), str)
+            and u["identity_center_group"] in groups
+            else u
+            for u in users
+        ]
+        return {**data, "users": filled}
+
     @property
     def domain_name(self) -> str:
         return self.domain.name or self.platform.prefix
@@ -971,6 +1052,7 @@ def _check_references(cfg: PlatformConfig) -> None:
         _unique(spaces, space.name, f"spaces[{i}].name", "space")
 
     _check_user_stacks(cfg)
+    _check_identity_and_file_systems(cfg)
     _check_canvas(cfg)
     _check_hubs(cfg)
     for i, ep in enumerate(cfg.endpoints):
@@ -996,6 +1078,56 @@ def _check_references(cfg: PlatformConfig) -> None:
         _unique(stages, env.name, f"pipeline.environments[{i}].name", "pipeline environment")
     if not cfg.pipeline.enabled:
         _check_accepted_options(cfg)
+
+
+def _check_identity_and_file_systems(cfg: PlatformConfig) -> None:
+    """Identity Center assignments only on an SSO domain, unique principals, users in known groups with the
+    group's persona; file systems listed once."""
+    ic = cfg.domain.identity_center
+    if ic is not None and cfg.domain.auth_mode != "SSO":
+        raise ConfigError("domain.identity_center", "only valid when domain.auth_mode is SSO", cfg.domain.auth_mode)
+    groups: dict[str, IdentityCenterGroupSection] = {}
+    names: dict[str, str] = {}
+    ids: dict[str, str] = {}
+
+    def unique_id(principal_id: str, path: str) -> None:
+        if principal_id.lower() in ids:
+            raise ConfigError(path, f"assigned twice; {ids[principal_id.lower()]} has the same id", principal_id)
+        ids[principal_id.lower()] = path
+
+    for i, group in enumerate(ic.groups if ic else []):
+        _unique(names, group.name.lower(), f"domain.identity_center.groups[{i}].name", "group")
+        groups[group.name.lower()] = group
+        unique_id(group.id, f"domain.identity_center.groups[{i}].id")
+        if group.persona == "business_analyst" and not cfg.domain.canvas.enabled:
+            raise ConfigError(
+                f"domain.identity_center.groups[{i}].persona", "business_analyst needs domain.canvas.enabled: true",
+                group.persona,
+            )
+    for i, user in enumerate(ic.users if ic else []):
+        unique_id(user.id, f"domain.identity_center.users[{i}].id")
+    for i, member in enumerate(cfg.users):
+        if member.identity_center_group is None:
+            continue
+        known = groups.get(member.identity_center_group.lower())
+        if known is None:
+            raise ConfigError(
+                f"users[{i}].identity_center_group",
+                f"not a name in domain.identity_center.groups (known: {', '.join(sorted(groups)) or 'none'})",
+                member.identity_center_group,
+            )
+        if member.persona != known.persona:
+            raise ConfigError(
+                f"users[{i}].persona",
+                f"differs from the persona of identity center group {known.name!r} ({known.persona}); leave it out "
+                "to use the group's",
+                member.persona,
+            )
+    seen: dict[str, int] = {}
+    for i, fs in enumerate(cfg.domain.file_systems):
+        if fs.id in seen:
+            raise ConfigError(f"domain.file_systems[{i}].id", f"listed twice (also at [{seen[fs.id]}])", fs.id)
+        seen[fs.id] = i
 
 
 def _check_canvas(cfg: PlatformConfig) -> None:

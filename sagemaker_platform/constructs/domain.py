@@ -29,6 +29,12 @@ from sagemaker_platform.acknowledgements import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings
+from sagemaker_platform.constructs.file_system import (
+    FileSystemAccess,
+    PosixUser,
+    SharedFileSystem,
+    file_system_settings,
+)
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.constructs.space import SharedSpace, StudioSpace
@@ -343,6 +349,8 @@ class StudioDomain(StudioDomainBase):
         sharing_bucket: s3.IBucket | None = None,
         sharing_prefix: str = "sharing",
         tag_propagation: bool = True,
+        custom_file_systems: Sequence[SharedFileSystem] = (),
+        posix_user: PosixUser | None = None,
         teardown: TeardownOptions | None = TeardownOptions(),
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
@@ -371,6 +379,9 @@ class StudioDomain(StudioDomainBase):
         :param sharing_bucket: where shared notebook output goes (encrypted with ``encryption_key``).
         :param sharing_prefix: the prefix in ``sharing_bucket``.
         :param tag_propagation: tag resources users create with the domain's tags.
+        :param custom_file_systems: up to 2 existing EFS or FSx for Lustre file systems every user and space gets
+            (their security groups get ingress from ``security_groups``).
+        :param posix_user: the POSIX identity on custom file systems; set it before the first profile exists.
         :param teardown: how ``cdk destroy`` deals with users' apps, spaces and the home EFS; None: no teardown and no
             cleanup (then deleting the stack fails while users have apps).
         :param removal_policy: what happens to the domain when it leaves the stack.
@@ -431,6 +442,7 @@ class StudioDomain(StudioDomainBase):
         for i, instance_type in enumerate(hidden_instance_types):
             studio_instance_type(f"{owner} hidden_instance_types[{i}]", instance_type)
 
+        file_systems = file_system_settings(owner, custom_file_systems, posix_user)
         self.default_execution_role = default_execution_role
         self.space_execution_role = space_execution_role or default_execution_role
         self.lifecycle_configs = list(lifecycle_configs)
@@ -447,6 +459,7 @@ class StudioDomain(StudioDomainBase):
                 }
             },
             **app_settings(owner, self.lifecycle_configs, self.default_lifecycle_configs, idle_shutdown),
+            **file_systems,
         }
         portal: dict[str, Any] = {}
         if hidden_app_types:
@@ -467,6 +480,7 @@ class StudioDomain(StudioDomainBase):
         }
         if idle_shutdown is not None:
             space_settings["jupyterLabAppSettings"] = {"appLifecycleManagement": idle_shutdown.settings()}
+        space_settings.update(file_systems)
         docker: dict[str, Any] = {"enableDockerAccess": "ENABLED" if docker_access else "DISABLED"}
         if vpc_only_trusted_accounts:
             docker["vpcOnlyTrustedAccounts"] = list(vpc_only_trusted_accounts)
@@ -494,6 +508,11 @@ class StudioDomain(StudioDomainBase):
             self.resource.node.add_dependency(space_execution_role)
         self.resource.apply_removal_policy(removal_policy)
         self.domain_name = domain_name
+        self.auth_mode = auth_mode
+        self.custom_file_systems = list(custom_file_systems)
+        for i, fs in enumerate(self.custom_file_systems):
+            if fs.security_group is not None:
+                FileSystemAccess(self, f"FileSystemAccess{i}", file_system=fs, studio_security_groups=security_groups)
         self.domain_id = self.resource.attr_domain_id
         self.domain_arn = self.resource.attr_domain_arn
         self.url = self.resource.attr_url

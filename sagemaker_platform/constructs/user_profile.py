@@ -21,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from sagemaker_platform.constructs.file_system import PosixUser, SharedFileSystem, file_system_settings
 from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.studio_settings import app_settings
@@ -107,6 +108,8 @@ class UserProfile(UserProfileBase):
         default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         tags: Mapping[str, str] | None = None,
+        custom_file_systems: Sequence[SharedFileSystem] = (),
+        posix_user: PosixUser | None = None,
     ) -> None:
         """
         :param domain: the domain (owned or imported).
@@ -117,6 +120,10 @@ class UserProfile(UserProfileBase):
         :param default_lifecycle_configs: this user's default per app type.
         :param security_groups: up to 2 extra groups for this user's apps.
         :param tags: tags of the profile.
+        :param custom_file_systems: up to 2 file systems for this user's spaces, besides the domain's (their
+            security-group rules are the caller's, with ``file_system.FileSystemAccess``).
+        :param posix_user: this user's POSIX identity on custom file systems; only when the profile is created
+            (SageMaker refuses it on an existing profile).
         """
         require_domain("UserProfile", domain)
         if execution_role is not None:
@@ -144,6 +151,7 @@ class UserProfile(UserProfileBase):
             settings["executionRole"] = role_arn
         if security_group_ids:
             settings["securityGroups"] = list(security_group_ids)
+        settings.update(file_system_settings("UserProfile", custom_file_systems, posix_user))
         self.resource = sagemaker.CfnUserProfile(
             self,
             "Resource",

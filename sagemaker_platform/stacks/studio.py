@@ -24,6 +24,7 @@ from sagemaker_platform.constructs.bucket import AccessLogBucket, StudioBucket
 from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import SageMakerProjects
 from sagemaker_platform.constructs.domain import IdleShutdown, StudioDomain, TeardownOptions
+from sagemaker_platform.constructs.file_system import PosixUser, SharedFileSystem, attach_to_space
 from sagemaker_platform.constructs.hub import (
     HUB_WILDCARD_REASON,
     HubContent,
@@ -32,6 +33,7 @@ from sagemaker_platform.constructs.hub import (
     grant_public_hub,
     hide_public_hub,
 )
+from sagemaker_platform.constructs.identity_center import IdentityCenterAssignment
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.network import StudioNetwork
@@ -54,6 +56,34 @@ def idle_shutdown(config: PlatformConfig) -> IdleShutdown | None:
     if not idle.enabled:
         return None
     return IdleShutdown(idle.idle_timeout_minutes, idle.min_idle_timeout_minutes, idle.max_idle_timeout_minutes)
+
+
+def shared_file_systems(scope: Construct, config: PlatformConfig) -> list[SharedFileSystem]:
+    """The config's file systems, their security groups imported by id (no lookup)."""
+    return [
+        SharedFileSystem(
+            fs.type, fs.id, fs.path,
+            ec2.SecurityGroup.from_security_group_id(scope, f"FileSystemSg{i}", fs.security_group_id)
+            if fs.security_group_id else None,
+        )
+        for i, fs in enumerate(config.domain.file_systems)
+    ]
+
+
+def identity_center_assignments(
+    scope: Construct, config: PlatformConfig, domain: StudioDomain
+) -> list[IdentityCenterAssignment]:
+    """The domain's IAM Identity Center groups and users; they live in this stack, which the UsersStacks wait for,
+    so every SSO user is assigned before CloudFormation creates their profile."""
+    ic = config.domain.identity_center
+    if ic is None:
+        return []
+    return [
+        *(IdentityCenterAssignment(scope, f"IdentityCenterGroup-{g.name}", domain=domain, principal_id=g.id,
+                                   principal_type="GROUP") for g in ic.groups),
+        *(IdentityCenterAssignment(scope, f"IdentityCenterUser-{u.id}", domain=domain, principal_id=u.id,
+                                   principal_type="USER") for u in ic.users),
+    ]
 
 
 class StudioStack(cdk.Stack):
@@ -128,6 +158,8 @@ class StudioStack(cdk.Stack):
             docker_access=d.docker_access,
             vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
             sharing_bucket=self.bucket if d.notebook_sharing else None,
+            custom_file_systems=shared_file_systems(self, config),
+            posix_user=PosixUser(d.posix_user.uid, d.posix_user.gid) if d.posix_user else None,
             teardown=TeardownOptions(
                 delete_private_space_data=config.teardown.delete_private_space_data,
                 home_efs=config.teardown.home_efs,
@@ -156,6 +188,9 @@ class StudioStack(cdk.Stack):
             )
             for space in config.spaces
         ]
+        for space in self.shared_spaces if self.domain.custom_file_systems else []:
+            attach_to_space(space, self.domain.custom_file_systems[0])  # a space mounts one: the first
+        self.identity_center = identity_center_assignments(self, config, self.domain)
 
         if d.canvas.enabled:
             self.canvas = self.domain.enable_canvas(

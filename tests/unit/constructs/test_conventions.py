@@ -27,6 +27,7 @@ from sagemaker_platform.constructs.bucket_cors import ExistingBucketCors
 from sagemaker_platform.constructs.canvas import CanvasIdleShutdown, CanvasSettings, SageMakerProjects
 from sagemaker_platform.constructs.domain import StudioDomain
 from sagemaker_platform.constructs.endpoint import DataCapture, ModelEndpoint, ProductionVariant
+from sagemaker_platform.constructs.file_system import FileSystemAccess, SharedFileSystem
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue, HandlerProvider
 from sagemaker_platform.constructs.hub import PrivateHub
 from sagemaker_platform.constructs.model import Model
@@ -255,6 +256,15 @@ FACTORIES: dict[str, Call] = {
         lambda s: {"domain": build_domain(s), "vpc_id": "vpc-0123456789abcdef0", "home_efs_file_system_id": "fs-01"},
     ),
     "UserProfile.__init__": _construct(UserProfile, lambda s: {"domain": build_domain(s), "user_profile_name": "ana"}),
+    "FileSystemAccess.__init__": _construct(
+        FileSystemAccess,
+        lambda s: {
+            "file_system": SharedFileSystem.efs(
+                "fs-0123456789abcdef0", security_group=ec2.SecurityGroup.from_security_group_id(s, "Fs", "sg-01")
+            ),
+            "studio_security_groups": [ec2.SecurityGroup.from_security_group_id(s, "Apps", "sg-02")],
+        },
+    ),
 }
 
 
