@@ -465,3 +465,55 @@ def test_names_unique_per_stack_and_environment(tmp_path: Path) -> None:
         seen.setdefault(key, f"{stack}/{logical_id}")
     assert len(seen) > 20
     assert not repeats, "\n".join(repeats)
+
+
+# ----------------------------------------------------------------------------------------------- set once
+# Values the registry schema lets change in place (not create-only) but SageMaker refuses to change once the
+# domain has profiles (UpdateDomain) or at all (UpdateUserProfile): the POSIX identity on custom file systems. A
+# change fails the deploy and CloudFormation rolls it back; this check finds it before a deploy is tried.
+SET_ONCE: dict[tuple[str, str], str] = {
+    ("AWS::SageMaker::Domain", "/properties/DefaultUserSettings/CustomPosixUserConfig"): "UpdateDomain refuses it "
+    "once the domain has user profiles",
+    ("AWS::SageMaker::Domain", "/properties/DefaultSpaceSettings/CustomPosixUserConfig"): "as for the user defaults",
+    ("AWS::SageMaker::UserProfile", "/properties/UserSettings/CustomPosixUserConfig"): "UpdateUserProfile refuses "
+    "it: only a new profile takes it",
+}
+ENTERPRISE = ROOT / "config" / "examples" / "enterprise.yaml"
+
+
+def set_once_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
+    """Set-once values that differ between two syntheses of the same resource (by type and logical id)."""
+    changes: list[str] = []
+    for stack, template in after.items():
+        for logical_id, resource in template["Resources"].items():
+            previous = before.get(stack, {}).get("Resources", {}).get(logical_id)
+            if previous is None or previous["Type"] != resource["Type"]:
+                continue
+            for (resource_type, pointer), reason in SET_ONCE.items():
+                if resource_type == resource["Type"] and at(previous.get("Properties", {}), pointer) != at(
+                    resource.get("Properties", {}), pointer
+                ):
+                    changes.append(f"{stack}/{logical_id}: {pointer} changed ({reason})")
+    return changes
+
+
+def test_set_once_pointers_are_not_create_only() -> None:
+    """Create-only values are the name rule's business; these are the in-place ones SageMaker refuses."""
+    for resource_type, pointer in SET_ONCE:
+        assert pointer not in create_only(resource_type), (resource_type, pointer)
+        assert schema(resource_type) is not None
+
+
+def test_a_posix_identity_change_is_caught(tmp_path: Path) -> None:
+    data: dict[str, Any] = yaml.safe_load(ENTERPRISE.read_text(encoding="utf-8"))
+    assert data["domain"]["posix_user"], "enterprise.yaml sets the POSIX identity this test changes"
+    before = _synth(data, tmp_path, "before")
+    same = copy.deepcopy(data)
+    same["platform"]["tags"]["cost-center"] = "ml-43"  # an unrelated change
+    assert set_once_changes(before, _synth(same, tmp_path, "same")) == []
+    data["domain"]["posix_user"]["uid"] += 1
+    changes = set_once_changes(before, _synth(data, tmp_path, "after"))
+    assert sorted(c.split(": ")[1].split(" ")[0] for c in changes) == [
+        "/properties/DefaultSpaceSettings/CustomPosixUserConfig",
+        "/properties/DefaultUserSettings/CustomPosixUserConfig",
+    ], changes
