@@ -938,6 +938,65 @@ class ComplianceSection(_Section):
         return any(a.rule == rule for a in self.accept)
 
 
+# --------------------------------------------------------------------------------------------------- mlflow
+_MLFLOW_DEFAULT_PERSONAS: tuple[Persona, ...] = ("data_scientist", "ml_engineer")
+
+
+class MlflowSection(_Section):
+    """A managed MLflow tracking server in the StudioStack, and which personas log to it, read it and open its UI.
+
+    A persona in none of the lists gets nothing (and an explicit deny); a reader is denied logging."""
+
+    enabled: bool = False
+    size: Literal["Small", "Medium", "Large"] = "Small"
+    # Fixed once deployed (the server's schema cannot change it in place): a new version is a new server.
+    mlflow_version: Annotated[str | None, Field(pattern=r"^[0-9]+(\.[0-9]+)+$", max_length=32)] = None
+    # Day:HH:MM in UTC, as the server's schema gives it.
+    weekly_maintenance_window: Annotated[
+        str | None, Field(pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01][0-9]|2[0-3]):([0-5][0-9])$")
+    ] = None
+    automatic_model_registration: bool = False
+    loggers: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(
+        default_factory=lambda: list(_MLFLOW_DEFAULT_PERSONAS)
+    )
+    readers: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(default_factory=list)
+    presigned_url_personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(
+        default_factory=lambda: list(_MLFLOW_DEFAULT_PERSONAS)
+    )
+
+    def access(self, persona: str) -> str | None:
+        """``log``, ``read`` or None for a persona."""
+        return "log" if persona in self.loggers else "read" if persona in self.readers else None
+
+
+def _check_mlflow(cfg: PlatformConfig) -> None:
+    """Listed personas that have a role (defaults name only those that do), and no persona both logger and
+    reader."""
+    section = cfg.mlflow
+    if not section.enabled:
+        return
+    in_use = cfg.personas_in_use()
+    for field in ("loggers", "readers", "presigned_url_personas"):
+        if field not in section.model_fields_set:
+            continue
+        for i, persona in enumerate(getattr(section, field)):
+            if persona not in in_use:
+                raise ConfigError(f"mlflow.{field}[{i}]", "no user has this persona, so it has no role", persona)
+    for i, persona in enumerate(section.readers):
+        if persona in section.loggers:
+            raise ConfigError(
+                f"mlflow.readers[{i}]", "already in mlflow.loggers (loggers read too); list it once", persona
+            )
+    if "presigned_url_personas" in section.model_fields_set:
+        for i, persona in enumerate(section.presigned_url_personas):
+            if section.access(persona) is None:
+                raise ConfigError(
+                    f"mlflow.presigned_url_personas[{i}]",
+                    "not in mlflow.loggers or mlflow.readers, so the MLflow UI would show it nothing",
+                    persona,
+                )
+
+
 # --------------------------------------------------------------------------------------------------- root
 class PlatformConfig(_Section):
     """The whole platform, as one environment's YAML file describes it."""
@@ -954,6 +1013,7 @@ class PlatformConfig(_Section):
     hubs: list[HubSection] = Field(default_factory=list)
     pipeline: PipelineSection = Field(default_factory=PipelineSection)
     compliance: ComplianceSection = Field(default_factory=ComplianceSection)
+    mlflow: MlflowSection = Field(default_factory=MlflowSection)
 
     # Where the file came from: relative script paths resolve against it.
     source_dir: Path = Field(default=Path("."), exclude=True)
@@ -1055,6 +1115,7 @@ def _check_references(cfg: PlatformConfig) -> None:
     _check_identity_and_file_systems(cfg)
     _check_canvas(cfg)
     _check_hubs(cfg)
+    _check_mlflow(cfg)
     for i, ep in enumerate(cfg.endpoints):
         _check_endpoint(ep, f"endpoints[{i}]")
         _check_monitoring(ep, f"endpoints[{i}]", cfg.platform.region)

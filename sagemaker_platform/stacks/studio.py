@@ -36,6 +36,7 @@ from sagemaker_platform.constructs.hub import (
 from sagemaker_platform.constructs.identity_center import IdentityCenterAssignment
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
+from sagemaker_platform.constructs.mlflow import MlflowTrackingServer
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
 
@@ -209,6 +210,7 @@ class StudioStack(cdk.Stack):
                 canvas=d.canvas.enabled and d.canvas.local_upload, encryption_key=self.key,
             )
         self.hubs = [self._hub(config, hub) for hub in config.hubs]
+        self.mlflow = self._mlflow(config) if config.mlflow.enabled else None
         # The public JumpStart hub: readable unless a hub hides it; referenced public models stay usable.
         hidden = any(hub.hide_public_hub for hub in config.hubs)
         referenced = [c.model_id for hub in config.hubs for c in hub.content if c.model_id is not None]
@@ -281,3 +283,33 @@ class StudioStack(cdk.Stack):
                 string_value=value,
                 description="Published by the SageMaker platform's StudioStack for its UsersStacks",
             )
+
+    def _mlflow(self, config: PlatformConfig) -> MlflowTrackingServer:
+        """The platform's MLflow tracking server; each persona logs, reads or is refused, as ``mlflow:`` says."""
+        section = config.mlflow
+        server = MlflowTrackingServer(
+            self,
+            "Mlflow",
+            tracking_server_name=f"{config.platform.prefix}-mlflow",
+            encryption_key=self.key,
+            access_log_bucket=self.access_logs.bucket,
+            size=section.size,
+            mlflow_version=section.mlflow_version,
+            automatic_model_registration=section.automatic_model_registration,
+            weekly_maintenance_window_start=section.weekly_maintenance_window,
+        )
+        for persona, role in self.roles.items():
+            access = section.access(persona)
+            if access == "log":
+                server.grant_log(role)
+            elif access == "read":
+                server.grant_read(role)
+                server.deny_log(role)
+            else:
+                server.deny_read(role)
+            if access is not None and persona in section.presigned_url_personas:
+                server.grant_presigned_url(role)
+            else:
+                server.deny_presigned_url(role)
+        cdk.CfnOutput(self, "MlflowTrackingServerArn", value=server.tracking_server_arn)
+        return server

@@ -226,6 +226,7 @@ def test_schema_covers_every_section() -> None:
         "governance",
         "pipeline",
         "compliance",
+        "mlflow",
     }
     checked_in = ROOT / "config" / "schema.json"
     assert json.loads(checked_in.read_text()) == schema, "config/schema.json is stale: run `make schema`"

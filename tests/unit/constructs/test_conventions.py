@@ -30,6 +30,7 @@ from sagemaker_platform.constructs.endpoint import DataCapture, ModelEndpoint, P
 from sagemaker_platform.constructs.file_system import FileSystemAccess, SharedFileSystem
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue, HandlerProvider
 from sagemaker_platform.constructs.hub import PrivateHub
+from sagemaker_platform.constructs.mlflow import ImportedMlflowTrackingServer, MlflowTrackingServer
 from sagemaker_platform.constructs.model import Model
 from sagemaker_platform.constructs.model_card import ModelCard, ModelCardExport
 from sagemaker_platform.constructs.monitoring import DataQualityJob, EndpointMonitor
@@ -237,6 +238,18 @@ FACTORIES: dict[str, Call] = {
     "PrivateHub.__init__": _construct(
         PrivateHub,
         lambda s: {"name": "hub", "description": "models", "encryption_key": _key(s), "access_log_bucket": _logs(s)},
+    ),
+    "MlflowTrackingServer.__init__": _construct(
+        MlflowTrackingServer,
+        lambda s: {"tracking_server_name": "team-mlflow", "encryption_key": _key(s), "access_log_bucket": _logs(s)},
+    ),
+    "ImportedMlflowTrackingServer.__init__": _construct(
+        ImportedMlflowTrackingServer, lambda s: {"tracking_server_name": "team-mlflow"}
+    ),
+    "MlflowTrackingServer.from_tracking_server_name": lambda stack, changes: (
+        MlflowTrackingServer.from_tracking_server_name(
+            stack, "UnderTest", **{"tracking_server_name": "team-mlflow", **changes}
+        )
     ),
     "Model.__init__": _construct(
         Model, lambda s: {"name_prefix": "churn", "image": IMAGE, "model_data_url": MODEL_DATA}
