@@ -80,6 +80,9 @@ OPTION_FINDINGS: tuple[tuple[str, str, Any, Any], ...] = (
      lambda c: not c.domain.idle_shutdown.enabled, lambda c: c.domain.idle_shutdown.enabled),
     ("domain.docker_access", "SageMakerPlatform-SM4",
      lambda c: c.domain.docker_access, lambda c: c.domain.docker_access),
+    ("domain.remote_access", "SageMakerPlatform-SM7",
+     lambda c: any(s.remote_access for s in [*c.spaces, *(p for u in c.users for p in u.private_spaces)]),
+     lambda c: c.domain.remote_access),
 )
 
 Persona = Literal["data_scientist", "ml_engineer", "business_analyst"]
@@ -380,6 +383,118 @@ class PosixUserSection(_Section):
 
 
 
+# --------------------------------------------------------------------------------------------------- portal
+# StudioWebPortalSettings.HiddenMlTools: the schema's MlTools enum (tests compare it with the schemas).
+MlTool = Literal[
+    "DataWrangler", "FeatureStore", "EmrClusters", "AutoMl", "Experiments", "Training", "ModelEvaluation",
+    "Pipelines", "Models", "JumpStart", "InferenceRecommender", "Endpoints", "Projects", "InferenceOptimization",
+    "HyperPodClusters", "Comet", "DeepchecksLLMEvaluation", "Fiddler", "LakeraGuard", "PerformanceEvaluation",
+]
+StudioInstanceType = Annotated[str, AfterValidator(config_validator("STUDIO_INSTANCE_TYPES"))]
+# A SageMaker Distribution version as the portal hides it (major.minor).
+VersionAlias = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
+SAGEMAKER_IMAGE_ARN = r"^arn:aws(-[a-z]+)*:sagemaker:[a-z0-9-]+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$"
+SAGEMAKER_IMAGE_VERSION_ARN = (
+    r"^arn:aws(-[a-z]+)*:sagemaker:[a-z0-9-]+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$"
+)
+# Custom images: lower-case names (DefaultResourceSpec's ARN pattern) that leave room for the name's digest.
+CUSTOM_IMAGE_NAME = r"^[a-z0-9](-?[a-z0-9]){0,39}$"
+ECR_IMAGE_URI = (
+    r"^[0-9]{12}\.dkr\.ecr\.[a-z]{2}(-[a-z]+)+-[0-9]\.amazonaws\.com(\.cn)?/"
+    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$"
+)
+# What Studio requires of a custom image per app type (constructs/image.py APP_CONTRACT; a test compares):
+# allowed (uid, gid) pairs, port and base URL (None: not applicable).
+IMAGE_CONTRACT: dict[str, tuple[tuple[tuple[int, int], ...], int | None, str | None]] = {
+    "JupyterLab": (((1000, 100),), 8888, "jupyterlab/default"),
+    "CodeEditor": (((1000, 100),), 8888, "codeeditor/default"),
+    "KernelGateway": (((1000, 100), (0, 0)), None, None),
+}
+
+
+class PortalSection(_Section):
+    """More for the Studio web portal to hide from everyone (apps and instance types: domain.hidden_app_types and
+    domain.hidden_instance_types)."""
+
+    hidden_ml_tools: Annotated[list[MlTool], AfterValidator(_unique_items)] = Field(default_factory=list)
+    hidden_image_version_aliases: Annotated[
+        list[VersionAlias], Field(max_length=20), AfterValidator(_unique_items)
+    ] = Field(default_factory=list)
+
+
+class PersonaPortalSection(PortalSection):
+    """What the portal hides from one persona's users, on top of what it hides from everyone."""
+
+    hidden_app_types: Annotated[list[HiddenAppType], AfterValidator(_unique_items)] = Field(default_factory=list)
+    hidden_instance_types: Annotated[list[StudioInstanceType], AfterValidator(_unique_items)] = Field(
+        default_factory=list
+    )
+
+
+class AppDefaultsSection(_Section):
+    """The image and instance type an app starts with (DefaultResourceSpec): a SageMaker image ARN, or the name of
+    one of domain.custom_images."""
+
+    instance_type: StudioInstanceType | None = None
+    image_arn: Annotated[str | None, Field(pattern=SAGEMAKER_IMAGE_ARN)] = None
+    image_version_arn: Annotated[str | None, Field(pattern=SAGEMAKER_IMAGE_VERSION_ARN)] = None
+    custom_image: Annotated[str | None, Field(pattern=CUSTOM_IMAGE_NAME)] = None
+
+    @model_validator(mode="after")
+    def _one_image(self) -> AppDefaultsSection:
+        if self.custom_image is not None and (self.image_arn or self.image_version_arn):
+            raise ValueError("set either custom_image or image_arn/image_version_arn")
+        return self
+
+
+class DefaultAppsSection(_Section):
+    jupyter_lab: AppDefaultsSection | None = None
+    code_editor: AppDefaultsSection | None = None
+
+
+class PersonaStudioSection(_Section):
+    """Studio settings of one persona's user profiles."""
+
+    portal: PersonaPortalSection = Field(default_factory=PersonaPortalSection)
+    default_apps: DefaultAppsSection = Field(default_factory=DefaultAppsSection)
+
+
+class CustomImageSection(_Section):
+    """A custom image (an ECR image) for JupyterLab, Code Editor or Studio Classic (KernelGateway) apps."""
+
+    name: Annotated[str, Field(pattern=CUSTOM_IMAGE_NAME)]
+    app_type: Literal["JupyterLab", "CodeEditor", "KernelGateway"]
+    image_uri: Annotated[str, Field(pattern=ECR_IMAGE_URI)]
+    uid: Annotated[int | None, Field(ge=0, le=65535)] = None
+    gid: Annotated[int | None, Field(ge=0, le=65535)] = None
+    port: Annotated[int | None, Field(ge=1, le=65535)] = None
+    base_url: Annotated[str | None, Field(min_length=1, max_length=64)] = None
+    kernel_name: Annotated[str, Field(min_length=1, max_length=1024)] = "python3"
+    kernel_display_name: Annotated[str | None, Field(min_length=1, max_length=1024)] = None
+    display_name: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9 _-]{1,128}$")] = None
+    description: Annotated[str | None, Field(min_length=1, max_length=512)] = None
+    # Personas whose profiles list the image; empty: the domain (every user, and JupyterLab images in new spaces).
+    personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contract(self) -> CustomImageSection:
+        ids, port, base_url = IMAGE_CONTRACT[self.app_type]
+        pair = (ids[0][0] if self.uid is None else self.uid, ids[0][1] if self.gid is None else self.gid)
+        if pair not in ids:
+            raise ValueError(
+                f"{self.app_type} images run as uid/gid {' or '.join(f'{u}/{g}' for u, g in ids)} "
+                f"(got {pair[0]}/{pair[1]})"
+            )
+        if port is None and (self.port is not None or self.base_url is not None):
+            raise ValueError("Studio Classic (KernelGateway) images take no port or base_url")
+        if port is not None and self.port is not None and self.port != port:
+            raise ValueError(f"{self.app_type} images serve on port {port} (got {self.port})")
+        if base_url is not None and self.base_url is not None and self.base_url.strip("/").lower() != base_url:
+            raise ValueError(f"{self.app_type} images serve under {base_url} (got {self.base_url!r})")
+        return self
+
+
 class DomainSection(_Section):
     name: Annotated[str | None, Field(pattern=RESOURCE_NAME)] = None
     auth_mode: Literal["IAM", "SSO"] = "IAM"
@@ -407,6 +522,12 @@ class DomainSection(_Section):
     identity_center: IdentityCenterSection | None = None
     file_systems: Annotated[list[FileSystemSection], Field(max_length=2)] = Field(default_factory=list)
     posix_user: PosixUserSection | None = None
+    portal: PortalSection = Field(default_factory=PortalSection)
+    default_apps: DefaultAppsSection = Field(default_factory=DefaultAppsSection)
+    personas: dict[Persona, PersonaStudioSection] = Field(default_factory=dict)
+    custom_images: list[CustomImageSection] = Field(default_factory=list)
+    # Spaces may set remote_access (local IDE connections) only when this allows it.
+    remote_access: bool = False
 
     @model_validator(mode="after")
     def _checks(self) -> DomainSection:
@@ -423,6 +544,7 @@ class SpaceSection(_Section):
     # Every lifecycle config in domain.lifecycle_configs is attached at domain level, so a space only picks a default.
     default_lifecycle_config: str | None = None
     display_name: Annotated[str | None, Field(max_length=64)] = None
+    remote_access: bool = False
 
 
 class UserSection(_Section):
@@ -1115,6 +1237,7 @@ def _check_references(cfg: PlatformConfig) -> None:
     _check_identity_and_file_systems(cfg)
     _check_canvas(cfg)
     _check_hubs(cfg)
+    _check_portal(cfg)
     _check_mlflow(cfg)
     for i, ep in enumerate(cfg.endpoints):
         _check_endpoint(ep, f"endpoints[{i}]")
@@ -1220,6 +1343,60 @@ def _check_hubs(cfg: PlatformConfig) -> None:
         contents: dict[str, str] = {}
         for j, item in enumerate(hub.content):
             _unique(contents, item.content_name.lower(), f"hubs[{i}].content[{j}].name", "hub content")
+
+
+def _check_portal(cfg: PlatformConfig) -> None:
+    """Persona settings and custom images for personas that have a role, unique image names, default apps that
+    name an image their users get, images from registries the platform pulls from, and remote access allowed."""
+    d, in_use = cfg.domain, cfg.personas_in_use()
+    for name in d.personas:
+        if name not in in_use:
+            raise ConfigError(f"domain.personas.{name}", "no user has this persona, so it has no profiles", name)
+    images: dict[str, CustomImageSection] = {}
+    seen: dict[str, str] = {}
+    for i, image in enumerate(d.custom_images):
+        path = f"domain.custom_images[{i}]"
+        _unique(seen, image.name, f"{path}.name", "custom image")
+        images[image.name] = image
+        for j, persona in enumerate(image.personas):
+            if persona not in in_use:
+                raise ConfigError(f"{path}.personas[{j}]", "no user has this persona, so it has no profiles", persona)
+        account, region = image.image_uri.split(".")[0], image.image_uri.split(".")[3]
+        trusted = [*([cfg.platform.account] if cfg.platform.account else []), *d.ecr_pull_accounts]
+        if cfg.platform.account and account not in trusted:
+            raise ConfigError(
+                f"{path}.image_uri",
+                "the image's account is neither platform.account nor in domain.ecr_pull_accounts",
+                image.image_uri,
+            )
+        if cfg.platform.region and region != cfg.platform.region:
+            raise ConfigError(f"{path}.image_uri", f"not in platform.region {cfg.platform.region}", image.image_uri)
+    settings: list[tuple[str, DefaultAppsSection, str | None]] = [("domain.default_apps", d.default_apps, None)]
+    settings += [(f"domain.personas.{p}.default_apps", s.default_apps, p) for p, s in d.personas.items()]
+    for path, apps, who in settings:
+        for key, app_type in (("jupyter_lab", "JupyterLab"), ("code_editor", "CodeEditor")):
+            app: AppDefaultsSection | None = getattr(apps, key)
+            if app is None or app.custom_image is None:
+                continue
+            where = f"{path}.{key}.custom_image"
+            named = images.get(app.custom_image)
+            if named is None:
+                known = ", ".join(sorted(images)) or "none defined"
+                raise ConfigError(where, f"unknown custom image (domain.custom_images has: {known})", app.custom_image)
+            if named.app_type != app_type:
+                raise ConfigError(where, f"the image is for {named.app_type} apps, not {app_type}", app.custom_image)
+            if named.personas and who not in named.personas:
+                whose = f"persona {who}" if who else "the domain (every user)"
+                raise ConfigError(
+                    where, f"the image is listed only for personas {', '.join(named.personas)}, not for {whose}",
+                    app.custom_image,
+                )
+    spaces = [(f"spaces[{i}]", s) for i, s in enumerate(cfg.spaces)] + [
+        (f"users[{i}].private_spaces[{j}]", s) for i, u in enumerate(cfg.users) for j, s in enumerate(u.private_spaces)
+    ]
+    for path, space in spaces:
+        if space.remote_access and not d.remote_access:
+            raise ConfigError(f"{path}.remote_access", "needs domain.remote_access: true", space.remote_access)
 
 
 def _check_accepted_options(cfg: PlatformConfig) -> None:

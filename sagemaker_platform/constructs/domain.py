@@ -35,10 +35,17 @@ from sagemaker_platform.constructs.file_system import (
     SharedFileSystem,
     file_system_settings,
 )
+from sagemaker_platform.constructs.image import CustomImage
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
 from sagemaker_platform.constructs.roles import studio_access_statements
 from sagemaker_platform.constructs.space import SharedSpace, StudioSpace
-from sagemaker_platform.constructs.studio_settings import IdleShutdown, app_settings
+from sagemaker_platform.constructs.studio_settings import (
+    AppDefaults,
+    IdleShutdown,
+    ImageRegistration,
+    PortalSettings,
+    app_settings,
+)
 from sagemaker_platform.constructs.subnets import selected_subnets
 from sagemaker_platform.constructs.teardown import DomainCleanup, StudioTeardown
 from sagemaker_platform.constructs.typecheck import require
@@ -351,6 +358,9 @@ class StudioDomain(StudioDomainBase):
         tag_propagation: bool = True,
         custom_file_systems: Sequence[SharedFileSystem] = (),
         posix_user: PosixUser | None = None,
+        portal: PortalSettings | None = None,
+        default_apps: Mapping[str, AppDefaults] | None = None,
+        custom_images: Sequence[CustomImage | ImageRegistration] = (),
         teardown: TeardownOptions | None = TeardownOptions(),
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
     ) -> None:
@@ -382,6 +392,12 @@ class StudioDomain(StudioDomainBase):
         :param custom_file_systems: up to 2 existing EFS or FSx for Lustre file systems every user and space gets
             (their security groups get ingress from ``security_groups``).
         :param posix_user: the POSIX identity on custom file systems; set it before the first profile exists.
+        :param portal: more for the Studio web portal to hide (ML tools, SageMaker Distribution versions); its app
+            and instance types add to ``hidden_app_types`` and ``hidden_instance_types``.
+        :param default_apps: the default image and instance type of JupyterLab and Code Editor apps, keyed by app
+            type (JupyterLab's is also the default of spaces users create).
+        :param custom_images: custom images every user can pick (JupyterLab ones also in spaces users create);
+            the domain waits for them.
         :param teardown: how ``cdk destroy`` deals with users' apps, spaces and the home EFS; None: no teardown and no
             cleanup (then deleting the stack fails while users have apps).
         :param removal_policy: what happens to the domain when it leaves the stack.
@@ -441,6 +457,18 @@ class StudioDomain(StudioDomainBase):
             )
         for i, instance_type in enumerate(hidden_instance_types):
             studio_instance_type(f"{owner} hidden_instance_types[{i}]", instance_type)
+        if portal is not None:
+            portal.validate(f"{owner} portal")
+            if collaboration and "JupyterServer" in portal.hidden_app_types:
+                raise ValueError(
+                    f"{owner} portal.hidden_app_types: collaboration shares Canvas models with Studio Classic, whose "
+                    f"JupyterServer app this hides (got {list(portal.hidden_app_types)!r})"
+                )
+        registrations = [image.registration if isinstance(image, CustomImage) else image for image in custom_images]
+        apps = app_settings(
+            owner, list(lifecycle_configs), dict(default_lifecycle_configs or {}), idle_shutdown,
+            default_apps=default_apps, custom_images=registrations,
+        )
 
         file_systems = file_system_settings(owner, custom_file_systems, posix_user)
         self.default_execution_role = default_execution_role
@@ -458,16 +486,16 @@ class StudioDomain(StudioDomainBase):
                     "maximumEbsVolumeSizeInGb": max_ebs_gb,
                 }
             },
-            **app_settings(owner, self.lifecycle_configs, self.default_lifecycle_configs, idle_shutdown),
+            **apps,
             **file_systems,
         }
-        portal: dict[str, Any] = {}
-        if hidden_app_types:
-            portal["hiddenAppTypes"] = list(hidden_app_types)
-        if hidden_instance_types:
-            portal["hiddenInstanceTypes"] = list(hidden_instance_types)
-        if portal:
-            user_settings["studioWebPortalSettings"] = portal
+        # The domain's hidden app and instance types, plus what ``portal`` hides; profiles start from these.
+        self.portal = PortalSettings(
+            hidden_app_types=list(hidden_app_types), hidden_instance_types=list(hidden_instance_types)
+        ).merged(portal)
+        portal_block = self.portal.settings()
+        if portal_block:
+            user_settings["studioWebPortalSettings"] = portal_block
         if sharing_bucket is not None:
             user_settings["sharingSettings"] = {
                 "notebookOutputOption": "Allowed",
@@ -478,8 +506,11 @@ class StudioDomain(StudioDomainBase):
             "executionRole": self.space_execution_role.role_arn,
             "securityGroups": list(security_group_ids),
         }
-        if idle_shutdown is not None:
-            space_settings["jupyterLabAppSettings"] = {"appLifecycleManagement": idle_shutdown.settings()}
+        # Spaces users create start from JupyterLab's block as users get it (lifecycle configs, default image and
+        # instance type, custom images, idle shutdown; the schema has no Code Editor block here) and the volume sizes.
+        if "jupyterLabAppSettings" in apps:
+            space_settings["jupyterLabAppSettings"] = apps["jupyterLabAppSettings"]
+        space_settings["spaceStorageSettings"] = user_settings["spaceStorageSettings"]
         space_settings.update(file_systems)
         docker: dict[str, Any] = {"enableDockerAccess": "ENABLED" if docker_access else "DISABLED"}
         if vpc_only_trusted_accounts:
@@ -504,6 +535,11 @@ class StudioDomain(StudioDomainBase):
         )
         # The domain reads its roles at creation; wait for their policies, not just the role resources.
         self.resource.node.add_dependency(default_execution_role)
+        for image in custom_images:  # the versions and app image configs must exist before the domain lists them
+            if isinstance(image, CustomImage):
+                self.resource.node.add_dependency(image)
+        self.default_apps = dict(default_apps or {})
+        self.custom_images = registrations
         if space_execution_role is not None:
             self.resource.node.add_dependency(space_execution_role)
         self.resource.apply_removal_policy(removal_policy)

@@ -44,6 +44,7 @@ class StudioSpace(cdk.Resource):
         ebs_gb: int | None,
         default_lifecycle_config: AnyLifecycleConfig | None,
         display_name: str | None,
+        remote_access: bool = False,
     ) -> None:
         """Use :class:`PrivateSpace` or :class:`SharedSpace`; they document the props.
 
@@ -55,6 +56,7 @@ class StudioSpace(cdk.Resource):
         :param ebs_gb: the volume size (None: the domain's).
         :param default_lifecycle_config: the lifecycle config the space's apps start with.
         :param display_name: the name Studio shows.
+        :param remote_access: let users connect to the space from a local IDE (``RemoteAccess``); off unless set.
         """
         require_domain(kind, domain)
         super().__init__(scope, construct_id)
@@ -78,6 +80,8 @@ class StudioSpace(cdk.Resource):
             settings["jupyterLabAppSettings" if app_type == "JupyterLab" else "codeEditorAppSettings"] = block
         if ebs_gb is not None:
             settings["spaceStorageSettings"] = {"ebsStorageSettings": {"ebsVolumeSizeInGb": ebs_gb}}
+        if remote_access:  # absent is the service's default, DISABLED (UpdateSpace needs the apps stopped)
+            settings["remoteAccess"] = "ENABLED"
         self.resource = sagemaker.CfnSpace(
             self,
             "Resource",
@@ -97,6 +101,7 @@ class StudioSpace(cdk.Resource):
         self.app_type = app_type
         self.owner = owner
         self.domain = domain
+        self.remote_access = remote_access
         domain.register_member(self, scope)
 
     @staticmethod
@@ -143,6 +148,7 @@ class PrivateSpace(StudioSpace):
         ebs_gb: int | None = None,
         default_lifecycle_config: AnyLifecycleConfig | None = None,
         display_name: str | None = None,
+        remote_access: bool = False,
     ) -> None:
         """
         :param owner: the user profile that owns it (its domain is the space's).
@@ -152,6 +158,7 @@ class PrivateSpace(StudioSpace):
         :param ebs_gb: the volume size (default: the domain's).
         :param default_lifecycle_config: the lifecycle config the space's apps start with.
         :param display_name: the name Studio shows.
+        :param remote_access: let the owner connect from a local IDE (off unless set).
         """
         super().__init__(
             scope,
@@ -164,6 +171,7 @@ class PrivateSpace(StudioSpace):
             ebs_gb=ebs_gb,
             default_lifecycle_config=default_lifecycle_config,
             display_name=display_name,
+            remote_access=remote_access,
         )
 
 
@@ -181,6 +189,7 @@ class SharedSpace(StudioSpace):
         ebs_gb: int | None = None,
         default_lifecycle_config: AnyLifecycleConfig | None = None,
         display_name: str | None = None,
+        remote_access: bool = False,
     ) -> None:
         """
         :param domain: the domain (owned or imported).
@@ -189,6 +198,7 @@ class SharedSpace(StudioSpace):
         :param ebs_gb: the volume size (default: the domain's).
         :param default_lifecycle_config: the lifecycle config the space's apps start with.
         :param display_name: the name Studio shows.
+        :param remote_access: let users connect from a local IDE (off unless set).
         """
         super().__init__(
             scope,
@@ -201,4 +211,5 @@ class SharedSpace(StudioSpace):
             ebs_gb=ebs_gb,
             default_lifecycle_config=default_lifecycle_config,
             display_name=display_name,
+            remote_access=remote_access,
         )

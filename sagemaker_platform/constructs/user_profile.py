@@ -22,9 +22,10 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from sagemaker_platform.constructs.file_system import PosixUser, SharedFileSystem, file_system_settings
+from sagemaker_platform.constructs.image import CustomImage
 from sagemaker_platform.constructs.interfaces import IStudioDomain, require_domain
 from sagemaker_platform.constructs.lifecycle_config import AnyLifecycleConfig
-from sagemaker_platform.constructs.studio_settings import app_settings
+from sagemaker_platform.constructs.studio_settings import AppDefaults, ImageRegistration, PortalSettings, app_settings
 from sagemaker_platform.constructs.typecheck import require
 from sagemaker_platform.rules import RESOURCE_NAME, is_token
 
@@ -108,6 +109,9 @@ class UserProfile(UserProfileBase):
         default_lifecycle_configs: Mapping[str, AnyLifecycleConfig] | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         tags: Mapping[str, str] | None = None,
+        portal: PortalSettings | None = None,
+        default_apps: Mapping[str, AppDefaults] | None = None,
+        custom_images: Sequence[CustomImage | ImageRegistration] = (),
         custom_file_systems: Sequence[SharedFileSystem] = (),
         posix_user: PosixUser | None = None,
     ) -> None:
@@ -120,6 +124,12 @@ class UserProfile(UserProfileBase):
         :param default_lifecycle_configs: this user's default per app type.
         :param security_groups: up to 2 extra groups for this user's apps.
         :param tags: tags of the profile.
+        :param portal: what the Studio web portal hides for this user; each list it sets replaces the domain's, so
+            give the domain's entries too (:meth:`PortalSettings.merged`).
+        :param default_apps: this user's default image and instance type of JupyterLab and Code Editor apps; a
+            default replaces the domain's whole ``DefaultResourceSpec``, so pass the domain's default lifecycle config
+            in ``default_lifecycle_configs`` too.
+        :param custom_images: custom images this user can pick; a list replaces the domain's for that app type.
         :param custom_file_systems: up to 2 file systems for this user's spaces, besides the domain's (their
             security-group rules are the caller's, with ``file_system.FileSystemAccess``).
         :param posix_user: this user's POSIX identity on custom file systems; only when the profile is created
@@ -144,9 +154,16 @@ class UserProfile(UserProfileBase):
             )
         security_group_ids = [group.security_group_id for group in security_groups]
         role_arn = _role_arn(execution_role) if execution_role is not None else None
+        if portal is not None:
+            portal.validate("UserProfile portal")
         settings: dict[str, Any] = app_settings(
-            "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, None
+            "UserProfile", lifecycle_configs, default_lifecycle_configs or {}, None,
+            default_apps=default_apps,
+            custom_images=[i.registration if isinstance(i, CustomImage) else i for i in custom_images],
         )
+        portal_block = portal.settings() if portal is not None else None
+        if portal_block:
+            settings["studioWebPortalSettings"] = portal_block
         if role_arn is not None:
             settings["executionRole"] = role_arn
         if security_group_ids:
@@ -164,6 +181,9 @@ class UserProfile(UserProfileBase):
         )
         if isinstance(execution_role, Construct):  # a role built in this app: wait for its policies
             self.resource.node.add_dependency(execution_role)
+        for image in custom_images:  # a version and app image config must exist before a profile lists them
+            if isinstance(image, CustomImage):
+                self.resource.node.add_dependency(image)
         for lcc in [*lifecycle_configs, *(default_lifecycle_configs or {}).values()]:
             self.resource.node.add_dependency(lcc)
         self.domain = domain

@@ -34,11 +34,13 @@ from sagemaker_platform.constructs.hub import (
     hide_public_hub,
 )
 from sagemaker_platform.constructs.identity_center import IdentityCenterAssignment
+from sagemaker_platform.constructs.image import CustomImage
 from sagemaker_platform.constructs.key import PlatformKey
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.mlflow import MlflowTrackingServer
 from sagemaker_platform.constructs.network import StudioNetwork
 from sagemaker_platform.constructs.roles import ExecutionRole
+from sagemaker_platform.constructs.studio_settings import AppDefaults, ImageRegistration, PortalSettings
 
 
 def ssm_name(config: PlatformConfig, *parts: str) -> str:
@@ -57,6 +59,66 @@ def idle_shutdown(config: PlatformConfig) -> IdleShutdown | None:
     if not idle.enabled:
         return None
     return IdleShutdown(idle.idle_timeout_minutes, idle.min_idle_timeout_minutes, idle.max_idle_timeout_minutes)
+
+
+def portal_settings(config: PlatformConfig, persona: str | None = None) -> PortalSettings:
+    """What the portal hides: the domain's, plus a persona's (a profile's lists replace the domain's, so a
+    persona's repeat the domain's entries)."""
+    d = config.domain
+    domain = PortalSettings(
+        hidden_ml_tools=d.portal.hidden_ml_tools, hidden_app_types=d.hidden_app_types,
+        hidden_instance_types=d.hidden_instance_types,
+        hidden_image_version_aliases=d.portal.hidden_image_version_aliases,
+    )
+    own = d.personas.get(persona) if persona else None  # type: ignore[call-overload]
+    if own is None:
+        return domain
+    p = own.portal
+    return domain.merged(PortalSettings(
+        hidden_ml_tools=p.hidden_ml_tools, hidden_app_types=p.hidden_app_types,
+        hidden_instance_types=p.hidden_instance_types, hidden_image_version_aliases=p.hidden_image_version_aliases,
+    ))
+
+
+def default_apps(scope: Construct, config: PlatformConfig, persona: str | None = None) -> dict[str, AppDefaults]:
+    """DefaultResourceSpec per app type, from domain.default_apps or a persona's; custom images by name."""
+    d = config.domain
+    section = d.default_apps if persona is None else d.personas[persona].default_apps  # type: ignore[index]
+    out: dict[str, AppDefaults] = {}
+    for key, app_type in (("jupyter_lab", "JupyterLab"), ("code_editor", "CodeEditor")):
+        app = getattr(section, key)
+        if app is None:
+            continue
+        image_arn = app.image_arn
+        if app.custom_image is not None:
+            image_arn = CustomImage.arn_for(scope, app.custom_image, config.platform.prefix)
+        out[app_type] = AppDefaults(
+            instance_type=app.instance_type, image_arn=image_arn, image_version_arn=app.image_version_arn
+        )
+    return out
+
+
+def custom_image_registrations(config: PlatformConfig, persona: str | None = None) -> list[ImageRegistration]:
+    """The custom images a persona's profiles list: the domain's and the persona's (a profile's list replaces the
+    domain's); None: the domain's only."""
+    return [
+        CustomImage.registration_for(image.name, image.app_type, config.platform.prefix)
+        for image in config.domain.custom_images
+        if not image.personas or (persona is not None and persona in image.personas)
+    ]
+
+
+def build_custom_images(scope: Construct, config: PlatformConfig) -> list[CustomImage]:
+    """Every custom image of the config, named in the platform's namespace so UsersStacks can list them."""
+    return [
+        CustomImage(
+            scope, f"Image-{image.name}", name=image.name, app_type=image.app_type, image_uri=image.image_uri,
+            uid=image.uid, gid=image.gid, port=image.port, base_url=image.base_url, kernel_name=image.kernel_name,
+            kernel_display_name=image.kernel_display_name, display_name=image.display_name,
+            description=image.description, namespace=config.platform.prefix,
+        )
+        for image in config.domain.custom_images
+    ]
 
 
 def shared_file_systems(scope: Construct, config: PlatformConfig) -> list[SharedFileSystem]:
@@ -159,6 +221,12 @@ class StudioStack(cdk.Stack):
             docker_access=d.docker_access,
             vpc_only_trusted_accounts=d.vpc_only_trusted_accounts,
             sharing_bucket=self.bucket if d.notebook_sharing else None,
+            portal=portal_settings(config),
+            default_apps=default_apps(self, config),
+            custom_images=[  # every image is built here; persona images are listed by their profiles
+                image for image, section in zip(build_custom_images(self, config), d.custom_images, strict=True)
+                if not section.personas
+            ],
             custom_file_systems=shared_file_systems(self, config),
             posix_user=PosixUser(d.posix_user.uid, d.posix_user.gid) if d.posix_user else None,
             teardown=TeardownOptions(
@@ -183,6 +251,7 @@ class StudioStack(cdk.Stack):
                 app_type=space.app_type,
                 ebs_gb=space.ebs_gb,
                 display_name=space.display_name,
+                remote_access=space.remote_access,
                 default_lifecycle_config=self.lifecycle_configs[space.default_lifecycle_config]
                 if space.default_lifecycle_config
                 else None,

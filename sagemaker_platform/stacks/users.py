@@ -19,7 +19,13 @@ from sagemaker_platform.constructs.domain import StudioDomain, TeardownOptions
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.space import PrivateSpace
 from sagemaker_platform.constructs.user_profile import UserProfile
-from sagemaker_platform.stacks.studio import lcc_script, ssm_name
+from sagemaker_platform.stacks.studio import (
+    custom_image_registrations,
+    default_apps,
+    lcc_script,
+    portal_settings,
+    ssm_name,
+)
 
 
 class UsersStack(cdk.Stack):
@@ -63,6 +69,7 @@ class UsersStack(cdk.Stack):
             )
         self.profiles: list[UserProfile] = []
         self.spaces: list[PrivateSpace] = []
+        persona_props = {persona: self._persona_props(config, persona, lccs) for persona in roles}
         for user in users:
             profile = self.domain.add_user_profile(
                 f"User-{user.name}",
@@ -72,6 +79,7 @@ class UsersStack(cdk.Stack):
                 sso_user_name=user.sso_user_name,
                 lifecycle_configs=[lccs[name] for name in user.lifecycle_configs],
                 tags={"persona": user.persona},
+                **persona_props[user.persona],
             )
             self.profiles.append(profile)
             for space in user.private_spaces:
@@ -83,8 +91,32 @@ class UsersStack(cdk.Stack):
                         app_type=space.app_type,
                         ebs_gb=space.ebs_gb,
                         display_name=space.display_name,
+                        remote_access=space.remote_access,
                         default_lifecycle_config=lccs[space.default_lifecycle_config]
                         if space.default_lifecycle_config
                         else None,
                     )
                 )
+
+    def _persona_props(
+        self, config: PlatformConfig, persona: str, lccs: dict[str, ImportedLifecycleConfig]
+    ) -> dict[str, Any]:
+        """A persona's Studio settings for its profiles; empty when it has none, so profiles inherit the domain's.
+
+        A profile's lists and default spec replace the domain's: its portal settings repeat what the domain hides,
+        its custom images include the domain's, and a pinned default app keeps the domain's default lifecycle config.
+        """
+        props: dict[str, Any] = {}
+        own = config.domain.personas.get(persona)  # type: ignore[call-overload]
+        if own is not None and own.portal != type(own.portal)():
+            props["portal"] = portal_settings(config, persona)
+        if any(persona in image.personas for image in config.domain.custom_images):
+            props["custom_images"] = custom_image_registrations(config, persona)
+        apps = default_apps(self, config, persona) if own is not None else {}
+        if apps:
+            props["default_apps"] = apps
+            domain_defaults = {lc.app_type: lccs[lc.name] for lc in config.domain.lifecycle_configs if lc.default}
+            kept = {app: lcc for app, lcc in domain_defaults.items() if app in apps}
+            if kept:
+                props["default_lifecycle_configs"] = kept
+        return props

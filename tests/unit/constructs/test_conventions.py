@@ -30,6 +30,7 @@ from sagemaker_platform.constructs.endpoint import DataCapture, ModelEndpoint, P
 from sagemaker_platform.constructs.file_system import FileSystemAccess, SharedFileSystem
 from sagemaker_platform.constructs.handler_provider import DeadLetterQueue, HandlerProvider
 from sagemaker_platform.constructs.hub import PrivateHub
+from sagemaker_platform.constructs.image import CustomImage
 from sagemaker_platform.constructs.mlflow import ImportedMlflowTrackingServer, MlflowTrackingServer
 from sagemaker_platform.constructs.model import Model
 from sagemaker_platform.constructs.model_card import ModelCard, ModelCardExport
@@ -255,6 +256,11 @@ FACTORIES: dict[str, Call] = {
         Model, lambda s: {"name_prefix": "churn", "image": IMAGE, "model_data_url": MODEL_DATA}
     ),
     "ModelCard.__init__": _construct(ModelCard, lambda s: {"model_card_name": "churn"}),
+    "CustomImage.__init__": _construct(
+        CustomImage,
+        lambda s: {"name": "team-lab", "app_type": "JupyterLab",
+                   "image_uri": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/studio/team-lab:1"},
+    ),
     "ModelCardExport.__init__": _construct(
         ModelCardExport,
         lambda s: {"card": ModelCard(s, "ValidCard", model_card_name="churn"), "bucket": s3.Bucket(s, "ValidExports")},
