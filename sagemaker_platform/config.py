@@ -381,8 +381,6 @@ class PosixUserSection(_Section):
     gid: Annotated[int, Field(ge=1001, le=4000000)] = 1001
 
 
-
-
 # --------------------------------------------------------------------------------------------------- portal
 # StudioWebPortalSettings.HiddenMlTools: the schema's MlTools enum (tests compare it with the schemas).
 MlTool = Literal[
