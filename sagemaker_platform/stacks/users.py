@@ -16,6 +16,7 @@ from constructs import Construct
 
 from sagemaker_platform.config import PlatformConfig, UserSection
 from sagemaker_platform.constructs.domain import StudioDomain, TeardownOptions
+from sagemaker_platform.constructs.file_system import attach_to_space
 from sagemaker_platform.constructs.lifecycle_config import ImportedLifecycleConfig, LifecycleConfig
 from sagemaker_platform.constructs.space import PrivateSpace
 from sagemaker_platform.constructs.user_profile import UserProfile
@@ -24,6 +25,7 @@ from sagemaker_platform.stacks.studio import (
     default_apps,
     lcc_script,
     portal_settings,
+    shared_file_systems,
     ssm_name,
 )
 
@@ -97,6 +99,10 @@ class UsersStack(cdk.Stack):
                         else None,
                     )
                 )
+        # Private spaces mount the first shared file system, as the shared spaces do (a space mounts one).
+        file_systems = shared_file_systems(self, config)
+        for space in self.spaces if file_systems else []:
+            attach_to_space(space, file_systems[0])
 
     def _persona_props(
         self, config: PlatformConfig, persona: str, lccs: dict[str, ImportedLifecycleConfig]
