@@ -120,6 +120,10 @@ REGISTRATION_ACTIONS = (
     "sagemaker:AddTags",
 )
 
+# Artifact objects a deny covers (a role's managed policies may reach the bucket).
+ARTIFACT_READ_ACTIONS = ("s3:GetObject",)
+ARTIFACT_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
+
 SERVER_WILDCARD_REASON = (
     "The tracking server's role reads and writes objects under the server's artifact prefix only (keys are made "
     "by MLflow); with automatic model registration SageMaker names the model package groups after the MLflow "
@@ -192,8 +196,8 @@ class MlflowTrackingServerBase(cdk.Resource):
         )
 
     def deny_log(self, role: iam.IRole) -> None:
-        """Refuse ``role`` every logging action on this server whatever else it carries (AWS managed policies, or
-        permissions a team adds): a reader stays a reader.
+        """Refuse ``role`` every logging action on this server, and writing or deleting its artifacts, whatever
+        else it carries (AWS managed policies, or permissions a team adds): a reader stays a reader.
 
         :param role: the role refused.
         """
@@ -203,9 +207,10 @@ class MlflowTrackingServerBase(cdk.Resource):
                 effect=iam.Effect.DENY, actions=list(LOG_ACTIONS), resources=[self.tracking_server_arn]
             )
         )
+        self._deny_artifacts(role, ARTIFACT_WRITE_ACTIONS)
 
     def deny_read(self, role: iam.IRole) -> None:
-        """Refuse ``role`` every data-plane action on this server, reading and logging.
+        """Refuse ``role`` every data-plane action on this server, reading and logging, and its artifacts.
 
         :param role: the role refused.
         """
@@ -217,6 +222,17 @@ class MlflowTrackingServerBase(cdk.Resource):
                 resources=[self.tracking_server_arn],
             )
         )
+        self._deny_artifacts(role, (*ARTIFACT_READ_ACTIONS, *ARTIFACT_WRITE_ACTIONS))
+
+    def _deny_artifacts(self, role: iam.IRole, actions: tuple[str, ...]) -> None:
+        if self.artifact_bucket is not None:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    effect=iam.Effect.DENY,
+                    actions=list(actions),
+                    resources=[self.artifact_bucket.arn_for_objects(f"{self.artifact_prefix}*")],
+                )
+            )
 
     def deny_presigned_url(self, role: iam.IRole) -> None:
         """Refuse ``role`` presigned URLs to this server's UI.

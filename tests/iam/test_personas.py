@@ -1,4 +1,5 @@
-"""The README's persona matrix, evaluated against the synthesized policies of default.yaml and full.yaml.
+"""The README's persona matrix, evaluated against the synthesized policies of default.yaml, full.yaml and
+enterprise.yaml (rows whose feature a config lacks are skipped).
 
 Each capability is a list of (action, concrete ARN, request context) steps made as a user of one persona from a
 Studio app. ``yes`` cells must be allowed by the role's own statements (an AWS managed policy, which cannot be
@@ -24,7 +25,11 @@ from tests.iam.evaluator import Decision, Request, evaluate, evaluate_with_resou
 from tests.iam.template import Account
 
 PERSONAS = ("data_scientist", "ml_engineer", "business_analyst")
-CONFIGS = [ROOT / "config" / "default.yaml", ROOT / "config" / "examples" / "full.yaml"]
+CONFIGS = [
+    ROOT / "config" / "default.yaml",
+    ROOT / "config" / "examples" / "full.yaml",
+    ROOT / "config" / "examples" / "enterprise.yaml",
+]
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -48,6 +53,8 @@ class World:
     bucket_logical_id: str
     hub: str | None = None
     referenced_model: str | None = None
+    mlflow: str | None = None
+    mlflow_bucket: str | None = None
 
     def arn(self, resource: str, service: str = "sagemaker") -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
@@ -121,6 +128,18 @@ def _public(verb: str, resource: str) -> Step:
         arn = f"arn:{w.partition}:sagemaker:{w.region}:aws:{resource.format(ref=w.referenced_model)}"
         return Request(f"sagemaker:{verb}", arn, w.studio_context())
     return step
+
+
+def _mlflow(action: str) -> Step:
+    """A call on the config's MLflow tracking server (``sagemaker:`` control plane or ``sagemaker-mlflow:`` data)."""
+    def step(w: World) -> Request:
+        return Request(action, w.arn(f"mlflow-tracking-server/{w.mlflow}"), w.studio_context())
+    return step
+
+
+def _mlflow_artifact(action: str) -> Step:
+    """An object of a run's artifacts in the tracking server's artifact store."""
+    return lambda w: _s3(w, action, str(w.mlflow_bucket), "mlflow/1/0f3a9c/artifacts/model/model.pkl")
 
 
 # capability -> (README wording, {persona: yes|no|canvas}, steps)
@@ -234,6 +253,31 @@ MATRIX: dict[str, tuple[dict[str, str], list[Step]]] = {
          _public("DescribeHubContent", "hub-content/SageMakerPublicHub/Model/meta-textgeneration-llama-3-8b/2.0.0"),
          _public("ListHubContentVersions", "hub-content/SageMakerPublicHub/Model/meta-textgeneration-llama-3-8b/*")],
     ),
+    "Log MLflow experiments, runs and models to the tracking server": (
+        {"data_scientist": Y, "ml_engineer": Y, "business_analyst": N},
+        [_mlflow("sagemaker-mlflow:CreateExperiment"),
+         _mlflow("sagemaker-mlflow:CreateRun"),
+         _mlflow("sagemaker-mlflow:LogBatch"),
+         _mlflow("sagemaker-mlflow:LogModel"),
+         _mlflow("sagemaker-mlflow:CreateRegisteredModel"),
+         _mlflow("sagemaker-mlflow:CreateModelVersion"),
+         _mlflow_artifact("s3:PutObject")],
+    ),
+    "Read MLflow experiments, runs and registered models": (
+        {"data_scientist": Y, "ml_engineer": Y, "business_analyst": Y},
+        [_mlflow("sagemaker-mlflow:GetExperimentByName"),
+         _mlflow("sagemaker-mlflow:SearchRuns"),
+         _mlflow("sagemaker-mlflow:GetRun"),
+         _mlflow("sagemaker-mlflow:GetMetricHistory"),
+         _mlflow("sagemaker-mlflow:SearchModelVersions"),
+         _mlflow_artifact("s3:GetObject")],
+    ),
+    "Open the MLflow UI (presigned URL)": (
+        {"data_scientist": Y, "ml_engineer": Y, "business_analyst": Y},
+        [_mlflow("sagemaker:CreatePresignedMlflowTrackingServerUrl"),
+         _mlflow("sagemaker:DescribeMlflowTrackingServer"),
+         lambda w: Request("sagemaker-mlflow:AccessUI", "*", w.studio_context())],
+    ),
     "Another user's private spaces and their apps": (
         {"data_scientist": N, "ml_engineer": N, "business_analyst": N},
         [lambda w: _space(w, "Delete", f"{w.other}-lab", w.other, "Private"),
@@ -300,8 +344,34 @@ def _needs_hidden_public_hub(cfg: PlatformConfig, persona: str) -> str | None:
     return None if any(h.hide_public_hub for h in cfg.hubs) else "no hub sets hide_public_hub"
 
 
+def _needs_mlflow_choice(capability: str, wanted: Callable[[PlatformConfig, str], bool]) -> Callable[
+    [PlatformConfig, str], str | None
+]:
+    """The matrix shows enterprise.yaml's choice (the analyst reads, the others log, all open the UI); a config
+    without a server, or that chooses otherwise for the persona, is skipped."""
+    def needs(cfg: PlatformConfig, persona: str) -> str | None:
+        if not cfg.mlflow.enabled:
+            return "the config has no MLflow tracking server (mlflow.enabled)"
+        if wanted(cfg, persona) != (MATRIX[capability][0][persona] == Y):
+            return f"mlflow: in this config {persona} is {cfg.mlflow.access(persona) or 'given no access'}"
+        return None
+    return needs
+
+
 # Capabilities that depend on a config section: a reason to skip (never to pass) when the config lacks it.
 NEEDS: dict[str, Callable[[PlatformConfig, str], str | None]] = {
+    "Log MLflow experiments, runs and models to the tracking server": _needs_mlflow_choice(
+        "Log MLflow experiments, runs and models to the tracking server",
+        lambda cfg, persona: cfg.mlflow.access(persona) == "log",
+    ),
+    "Read MLflow experiments, runs and registered models": _needs_mlflow_choice(
+        "Read MLflow experiments, runs and registered models",
+        lambda cfg, persona: cfg.mlflow.access(persona) is not None,
+    ),
+    "Open the MLflow UI (presigned URL)": _needs_mlflow_choice(
+        "Open the MLflow UI (presigned URL)",
+        lambda cfg, persona: cfg.mlflow.access(persona) is not None and persona in cfg.mlflow.presigned_url_personas,
+    ),
     "Browse and use the organisation's hub": _needs_hub,
     "Curate the hub": _needs_curator_choice,
     "Browse the public JumpStart hub when a hub hides it": _needs_hidden_public_hub,
@@ -337,6 +407,10 @@ class Platform:
         self.referenced_model = next(
             (c.model_id for h in cfg.hubs for c in h.content if c.model_id is not None), None
         )
+        servers = self.account.find_resources("AWS::SageMaker::MlflowTrackingServer")
+        self.mlflow = self.account.resource(*servers[0])["Properties"]["TrackingServerName"] if servers else None
+        artifacts = self.account.find_resources("AWS::S3::Bucket", f"{self.studio}/Mlflow/Artifacts/")
+        self.mlflow_bucket = self.account.attr(*artifacts[0], "Ref") if artifacts else None
 
     def world(self, persona: str) -> World:
         me = self.users[persona][0]
@@ -350,7 +424,7 @@ class Platform:
             admin_space=self.admin_space, role_arns=role_arns,
             key_arn=self.account.attr(self.studio, self.key, "Arn"), key_logical_id=self.key,
             bucket=self.account.attr(self.studio, self.bucket, "Ref"), bucket_logical_id=self.bucket,
-            hub=self.hub, referenced_model=self.referenced_model,
+            hub=self.hub, referenced_model=self.referenced_model, mlflow=self.mlflow, mlflow_bucket=self.mlflow_bucket,
         )
 
     def policies(self, persona: str, *, managed_allow_all: bool) -> list[dict[str, Any]]:

@@ -268,10 +268,10 @@ def test_grant_read_reads_and_deny_log_refuses_logging(built: Built) -> None:
         assert _decide(built, built.reader, action, SERVER_ARN) is Decision.ALLOW, action
     for action in LOG_ACTIONS:
         assert _decide(built, built.reader, action, SERVER_ARN) is Decision.EXPLICIT_DENY, action
-    assert _decide(built, built.reader, "s3:GetObject", "arn:aws:s3:::artifacts-bucket/mlflow/x") is Decision.ALLOW
-    assert _decide(built, built.reader, "s3:PutObject", "arn:aws:s3:::artifacts-bucket/mlflow/x") is not (
-        Decision.ALLOW
-    )
+    artifact = "arn:aws:s3:::artifacts-bucket/mlflow/x"
+    assert _decide(built, built.reader, "s3:GetObject", artifact) is Decision.ALLOW
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert _decide(built, built.reader, action, artifact) is Decision.EXPLICIT_DENY, action
 
 
 def test_grant_presigned_url_opens_the_ui_of_this_server(built: Built) -> None:
@@ -287,6 +287,11 @@ def test_deny_read_and_deny_presigned_url_refuse_everything(built: Built) -> Non
     policies = [*built.policies(built.refused), allow_all]
     for action in (*READ_ACTIONS, *LOG_ACTIONS, "sagemaker:CreatePresignedMlflowTrackingServerUrl"):
         assert evaluate(policies, Request(action, SERVER_ARN, {})) is Decision.EXPLICIT_DENY, action
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        request = Request(action, "arn:aws:s3:::artifacts-bucket/mlflow/1/run/model.pkl", {})
+        assert evaluate(policies, request) is Decision.EXPLICIT_DENY, action
+    # Objects outside the artifact prefix are not this server's business.
+    assert evaluate(policies, Request("s3:GetObject", "arn:aws:s3:::artifacts-bucket/other", {})) is Decision.ALLOW
 
 
 def test_imported_server_has_the_same_grants() -> None:
