@@ -44,7 +44,7 @@ def test_enterprise_example_has_groups_users_file_systems_and_posix() -> None:
 def test_a_group_member_gets_the_groups_persona_unless_they_name_one() -> None:
     data = _enterprise()
     member = data["users"][1]
-    member.pop("persona")
+    member.pop("persona", None)
     member["identity_center_group"] = "ml-engineers"
     assert parse_config(copy.deepcopy(data)).users[1].persona == "ml_engineer"
     member["persona"] = "ml_engineer"  # naming the same persona is fine
@@ -78,12 +78,15 @@ def _unknown_group(data: dict[str, Any]) -> None:
 
 
 def _persona_differs(data: dict[str, Any]) -> None:
-    data["users"][0]["identity_center_group"] = "ml-engineers"  # users[0] names data_scientist
+    data["users"][0]["persona"] = "data_scientist"
+    data["users"][0]["identity_center_group"] = "ml-engineers"
 
 
 def _analyst_group_without_canvas(data: dict[str, Any]) -> None:
     data["domain"]["canvas"]["enabled"] = False
-    data["users"] = [u for u in data["users"] if u["persona"] != "business_analyst"]
+    data["users"] = [
+        u for u in data["users"] if u.get("persona") != "business_analyst" and "identity_center_group" not in u
+    ]
     data["domain"]["identity_center"]["groups"][0]["persona"] = "business_analyst"
 
 
