@@ -101,8 +101,8 @@ class UsersStack(cdk.Stack):
                 )
         # Private spaces mount the first shared file system, as the shared spaces do (a space mounts one).
         file_systems = shared_file_systems(self, config)
-        for space in self.spaces if file_systems else []:
-            attach_to_space(space, file_systems[0])
+        for private_space in self.spaces if file_systems else []:
+            attach_to_space(private_space, file_systems[0])
 
     def _persona_props(
         self, config: PlatformConfig, persona: str, lccs: dict[str, ImportedLifecycleConfig]
