@@ -750,11 +750,9 @@ def _check_monitoring(ep: EndpointSection, path: str, region: str | None) -> Non
                 monitoring_rules.check_s3_uri("baseline_statistics_uri", job.baseline_statistics_uri)
             if isinstance(job, ModelQualitySection):
                 monitoring_rules.check_s3_uri("ground_truth_s3_uri", job.ground_truth_s3_uri)
-                if job.probability_threshold_attribute is not None and (
-                        job.problem_type != "BinaryClassification" or job.probability_attribute is None):
-                    raise RuleError("probability_threshold_attribute",
-                                    "only for BinaryClassification with a probability_attribute",
-                                    job.probability_threshold_attribute)
+                monitoring_rules.check_probability_threshold(
+                    job.problem_type, job.probability_attribute, job.probability_threshold_attribute
+                )
         except RuleError as exc:
             raise ConfigError(f"{where}.{name}.{exc.field}", exc.problem, exc.value) from None
 

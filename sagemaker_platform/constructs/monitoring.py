@@ -133,11 +133,12 @@ def validate_jobs(data_quality: DataQualityJob | None, model_quality: ModelQuali
             rules.check_s3_uri("model_quality.ground_truth_s3_uri", mq.ground_truth_s3_uri)
             rules.check_time_offset("model_quality.start_time_offset", mq.start_time_offset)
             rules.check_time_offset("model_quality.end_time_offset", mq.end_time_offset)
-            if mq.probability_threshold_attribute is not None and (
-                    mq.problem_type != "BinaryClassification" or mq.probability_attribute is None):
-                raise RuleError("model_quality.probability_threshold_attribute",
-                                "only for BinaryClassification with a probability_attribute",
-                                mq.probability_threshold_attribute)
+            try:
+                rules.check_probability_threshold(
+                    mq.problem_type, mq.probability_attribute, mq.probability_threshold_attribute
+                )
+            except RuleError as exc:
+                raise exc.under("model_quality") from None
     except RuleError as exc:
         raise _fail(exc.field, exc.problem, exc.value) from None
 

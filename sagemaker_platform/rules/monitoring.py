@@ -142,3 +142,14 @@ def check_job(
 def check_time_offset(field: str, value: str | None) -> None:
     if value is not None and not TIME_OFFSET.fullmatch(value):
         raise RuleError(field, "an ISO 8601 duration before the run, e.g. -PT1H or -P1D", value)
+
+
+def check_probability_threshold(
+    problem_type: str, probability_attribute: str | None, probability_threshold_attribute: float | None
+) -> None:
+    """A probability threshold turns probabilities into labels: only binary classification with a probability."""
+    if probability_threshold_attribute is not None and (
+        problem_type != "BinaryClassification" or probability_attribute is None
+    ):
+        raise RuleError("probability_threshold_attribute", "only for BinaryClassification with a probability_attribute",
+                        probability_threshold_attribute)
