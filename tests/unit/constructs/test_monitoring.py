@@ -271,6 +271,10 @@ def test_violations_and_failures_of_each_schedule_alarm_to_the_actions() -> None
      "EndpointMonitor data_quality.max_runtime_seconds: a run must end before the next one starts"),
     (lambda: Env().monitor(data_quality=None), "EndpointMonitor data_quality: give data_quality, model_quality"),
     (lambda: Env().monitor(output_prefix="/monitoring/"), "EndpointMonitor output_prefix:"),
+    (lambda: Env().monitor(model_quality=ModelQualityJob(
+        problem_type="Regression", ground_truth_s3_uri="s3://truth-bucket/churn/labels",
+        probability_threshold_attribute=0.5)),
+     "EndpointMonitor model_quality.probability_threshold_attribute: only for BinaryClassification"),
 ])
 def test_bad_props_fail_naming_the_field(build: Any, message: str) -> None:
     with pytest.raises(ValueError) as info:
