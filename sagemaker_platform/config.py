@@ -736,25 +736,15 @@ def _check_monitoring(ep: EndpointSection, path: str, region: str | None) -> Non
     if region is not None and region not in monitoring_rules.ANALYZER_ACCOUNTS:
         raise ConfigError(where, "Model Monitor's analyzer image is not published in platform.region (it is in "
                           f"{', '.join(sorted(monitoring_rules.ANALYZER_ACCOUNTS))})", region)
-    jobs: list[tuple[str, _MonitoringJobSection]] = [("data_quality", mon.data_quality)] \
-        if mon.data_quality.enabled else []
-    if mon.model_quality is not None:
-        jobs.append(("model_quality", mon.model_quality))
-    for name, job in jobs:
-        try:
-            monitoring_rules.check_job(schedule=job.schedule, instance_type=job.instance_type,
-                                       instance_count=job.instance_count, volume_size_gb=job.volume_size_gb,
-                                       max_runtime_seconds=job.max_runtime_seconds)
-            monitoring_rules.check_s3_uri("baseline_constraints_uri", job.baseline_constraints_uri)
-            if isinstance(job, DataQualitySection):
-                monitoring_rules.check_s3_uri("baseline_statistics_uri", job.baseline_statistics_uri)
-            if isinstance(job, ModelQualitySection):
-                monitoring_rules.check_s3_uri("ground_truth_s3_uri", job.ground_truth_s3_uri)
-                monitoring_rules.check_probability_threshold(
-                    job.problem_type, job.probability_attribute, job.probability_threshold_attribute
-                )
-        except RuleError as exc:
-            raise ConfigError(f"{where}.{name}.{exc.field}", exc.problem, exc.value) from None
+    try:
+        if mon.data_quality.enabled:
+            name = "data_quality"
+            monitoring_rules.check_data_quality(mon.data_quality)
+        if mon.model_quality is not None:
+            name = "model_quality"
+            monitoring_rules.check_model_quality(mon.model_quality)
+    except RuleError as exc:
+        raise ConfigError(f"{where}.{name}.{exc.field}", exc.problem, exc.value) from None
 
 
 class EndpointSection(_Section):

@@ -109,34 +109,15 @@ def validate_jobs(data_quality: DataQualityJob | None, model_quality: ModelQuali
     """What the API would reject at deploy time, at synth."""
     if data_quality is None and model_quality is None:
         raise _fail("data_quality", "give data_quality, model_quality or both", None)
-    jobs: list[tuple[str, DataQualityJob | ModelQualityJob]] = []
-    if data_quality is not None:
-        jobs.append(("data_quality", data_quality))
-    if model_quality is not None:
-        jobs.append(("model_quality", model_quality))
     try:
-        for name, job in jobs:
-            try:
-                rules.check_job(schedule=job.schedule, instance_type=job.instance_type,
-                                instance_count=job.instance_count, volume_size_gb=job.volume_size_gb,
-                                max_runtime_seconds=job.max_runtime_seconds)
-                rules.check_s3_uri("baseline_constraints_uri", job.baseline_constraints_uri)
-            except RuleError as exc:
-                raise exc.under(name) from None
         if data_quality is not None:
-            rules.check_s3_uri("data_quality.baseline_statistics_uri", data_quality.baseline_statistics_uri)
-        if model_quality is not None:
-            mq = model_quality
-            if mq.problem_type not in rules.PROBLEM_TYPES:
-                raise RuleError("model_quality.problem_type", f"one of {', '.join(rules.PROBLEM_TYPES)}",
-                                mq.problem_type)
-            rules.check_s3_uri("model_quality.ground_truth_s3_uri", mq.ground_truth_s3_uri)
-            rules.check_time_offset("model_quality.start_time_offset", mq.start_time_offset)
-            rules.check_time_offset("model_quality.end_time_offset", mq.end_time_offset)
             try:
-                rules.check_probability_threshold(
-                    mq.problem_type, mq.probability_attribute, mq.probability_threshold_attribute
-                )
+                rules.check_data_quality(data_quality)
+            except RuleError as exc:
+                raise exc.under("data_quality") from None
+        if model_quality is not None:
+            try:
+                rules.check_model_quality(model_quality)
             except RuleError as exc:
                 raise exc.under("model_quality") from None
     except RuleError as exc:

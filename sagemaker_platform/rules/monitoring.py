@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Literal
+from typing import Literal, Protocol
 
 from sagemaker_platform.rules.core import RuleError, check_range, is_token
 
@@ -153,3 +153,63 @@ def check_probability_threshold(
     ):
         raise RuleError("probability_threshold_attribute", "only for BinaryClassification with a probability_attribute",
                         probability_threshold_attribute)
+
+
+class MonitoringJob(Protocol):
+    """What a data- or model-quality job has, in the config and in the construct alike."""
+
+    @property
+    def schedule(self) -> str: ...
+    @property
+    def instance_type(self) -> str: ...
+    @property
+    def instance_count(self) -> int: ...
+    @property
+    def volume_size_gb(self) -> int: ...
+    @property
+    def max_runtime_seconds(self) -> int: ...
+    @property
+    def baseline_constraints_uri(self) -> str | None: ...
+
+
+class DataQuality(MonitoringJob, Protocol):
+    @property
+    def baseline_statistics_uri(self) -> str | None: ...
+
+
+class ModelQuality(MonitoringJob, Protocol):
+    @property
+    def problem_type(self) -> str: ...
+    @property
+    def ground_truth_s3_uri(self) -> str: ...
+    @property
+    def probability_attribute(self) -> str | None: ...
+    @property
+    def probability_threshold_attribute(self) -> float | None: ...
+    @property
+    def start_time_offset(self) -> str | None: ...
+    @property
+    def end_time_offset(self) -> str | None: ...
+
+
+def _check_common(job: MonitoringJob) -> None:
+    check_job(schedule=job.schedule, instance_type=job.instance_type, instance_count=job.instance_count,
+              volume_size_gb=job.volume_size_gb, max_runtime_seconds=job.max_runtime_seconds)
+    check_s3_uri("baseline_constraints_uri", job.baseline_constraints_uri)
+
+
+def check_data_quality(job: DataQuality) -> None:
+    """Every rule of a data-quality job; fields relative to the job."""
+    _check_common(job)
+    check_s3_uri("baseline_statistics_uri", job.baseline_statistics_uri)
+
+
+def check_model_quality(job: ModelQuality) -> None:
+    """Every rule of a model-quality job; fields relative to the job."""
+    _check_common(job)
+    if job.problem_type not in PROBLEM_TYPES:
+        raise RuleError("problem_type", f"one of {', '.join(PROBLEM_TYPES)}", job.problem_type)
+    check_s3_uri("ground_truth_s3_uri", job.ground_truth_s3_uri)
+    check_time_offset("start_time_offset", job.start_time_offset)
+    check_time_offset("end_time_offset", job.end_time_offset)
+    check_probability_threshold(job.problem_type, job.probability_attribute, job.probability_threshold_attribute)
