@@ -30,6 +30,7 @@ from pydantic import (
 from sagemaker_platform import rules
 from sagemaker_platform.rules import RuleError, config_validator
 from sagemaker_platform.rules import idle as idle_rules
+from sagemaker_platform.rules import mlflow as mlflow_rules
 from sagemaker_platform.rules import model_card as card_rules
 from sagemaker_platform.rules import monitoring as monitoring_rules
 from sagemaker_platform.rules.endpoint import MAX_CAPACITY, MAX_COOLDOWN_SECONDS, check_endpoint, check_schedule
@@ -1058,11 +1059,11 @@ class MlflowSection(_Section):
     enabled: bool = False
     size: Literal["Small", "Medium", "Large"] = "Small"
     # Fixed once deployed (the server's schema cannot change it in place): a new version is a new server.
-    mlflow_version: Annotated[str | None, Field(pattern=r"^[0-9]+(\.[0-9]+)+$", max_length=32)] = None
-    # Day:HH:MM in UTC, as the server's schema gives it.
-    weekly_maintenance_window: Annotated[
-        str | None, Field(pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01][0-9]|2[0-3]):([0-5][0-9])$")
+    mlflow_version: Annotated[
+        str | None, Field(pattern=mlflow_rules.MLFLOW_VERSION.pattern, max_length=mlflow_rules.MAX_VERSION)
     ] = None
+    # Day:HH:MM in UTC, as the server's schema gives it.
+    weekly_maintenance_window: Annotated[str | None, Field(pattern=mlflow_rules.MAINTENANCE_WINDOW.pattern)] = None
     automatic_model_registration: bool = False
     loggers: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(
         default_factory=lambda: list(_MLFLOW_DEFAULT_PERSONAS)

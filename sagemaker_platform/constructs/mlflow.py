@@ -34,14 +34,15 @@ from sagemaker_platform.acknowledgements import (
 from sagemaker_platform.constructs.bucket import SecureBucket
 from sagemaker_platform.constructs.roles import sagemaker_service_principal
 from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.rules.core import RuleError
+from sagemaker_platform.rules.mlflow import (
+    MAINTENANCE_WINDOW,
+    MAX_VERSION,
+    MLFLOW_VERSION,
+    SIZES,
+    TRACKING_SERVER_NAME,
+)
 
-# Patterns and limits of the CloudFormation schema (aws-sagemaker-mlflowtrackingserver).
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
-MAX_NAME = 256
-VERSION_PATTERN = re.compile(r"^\d+(\.\d+)+$")
-MAX_VERSION = 32
-MAINTENANCE_WINDOW_PATTERN = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):([0-5]\d)$")
-SIZES = ("Small", "Medium", "Large")
 DEFAULT_ARTIFACT_PREFIX = "mlflow"
 
 # The MLflow data plane (service prefix ``sagemaker-mlflow``), authorized on the server's ARN. Reading: every Read
@@ -141,11 +142,10 @@ def _check_prefix(owner: str, prefix: str) -> str:
 def _check_name(owner: str, name: str) -> None:
     if cdk.Token.is_unresolved(name):
         raise ValueError(f"{owner} tracking_server_name: a literal string (it is the server's identity), got a token")
-    if not NAME_PATTERN.match(name) or len(name) > MAX_NAME:
-        raise ValueError(
-            f"{owner} tracking_server_name: 1-{MAX_NAME} letters, digits and hyphens, starting and ending with a "
-            f"letter or digit (got {name!r})"
-        )
+    try:
+        TRACKING_SERVER_NAME.check("tracking_server_name", name)
+    except RuleError as exc:
+        raise ValueError(f"{owner} {exc}") from None
 
 
 class MlflowTrackingServerBase(cdk.Resource):
@@ -334,16 +334,14 @@ class MlflowTrackingServer(MlflowTrackingServerBase):
         if size not in SIZES:
             raise ValueError(f"{owner} size: one of {', '.join(SIZES)} (got {size!r})")
         if mlflow_version is not None and (
-            not VERSION_PATTERN.match(mlflow_version) or len(mlflow_version) > MAX_VERSION
+            not MLFLOW_VERSION.accepts(mlflow_version) or len(mlflow_version) > MAX_VERSION
         ):
-            raise ValueError(f"{owner} mlflow_version: a version such as 2.16.2 (got {mlflow_version!r})")
-        if weekly_maintenance_window_start is not None and not MAINTENANCE_WINDOW_PATTERN.match(
-            weekly_maintenance_window_start
-        ):
-            raise ValueError(
-                f"{owner} weekly_maintenance_window_start: Day:HH:MM in UTC with Day one of Mon, Tue, Wed, Thu, "
-                f"Fri, Sat, Sun, such as Sun:03:30 (got {weekly_maintenance_window_start!r})"
-            )
+            raise ValueError(f"{owner} mlflow_version: {MLFLOW_VERSION.hint} (got {mlflow_version!r})")
+        if weekly_maintenance_window_start is not None:
+            try:
+                MAINTENANCE_WINDOW.check("weekly_maintenance_window_start", weekly_maintenance_window_start)
+            except RuleError as exc:
+                raise ValueError(f"{owner} {exc}") from None
         if not isinstance(automatic_model_registration, bool):
             raise ValueError(
                 f"{owner} automatic_model_registration: true or false (got {automatic_model_registration!r})"

@@ -6,6 +6,7 @@
 - ``instances``: instance families with local NVMe storage, burstable families.
 - ``idle``: Studio idle-shutdown bounds and the platform's defaults.
 - ``endpoint``: endpoint kinds, limits and the combinations the API rejects.
+- ``monitoring``, ``mlflow``: Model Monitor jobs and the MLflow tracking server's schema rules.
 
 Nothing here imports aws-cdk-lib, so the config model can check a file without the CDK's start-up cost and
 vendoring teams get the same checks from the constructs.

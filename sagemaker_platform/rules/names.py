@@ -56,6 +56,8 @@ def _sagemaker(limit: int) -> NameRule:
 RESOURCE_NAME = _sagemaker(63)
 # The guide limits space names to 62 characters (the API's pattern would take 63).
 SPACE_NAME = _sagemaker(62)
+# MLflow tracking servers (the schema allows longer names than other SageMaker entities).
+TRACKING_SERVER_NAME = _sagemaker(256)
 # Lifecycle configs are named <name>-<digest> (see derived_name), so the given name keeps room for the digest.
 LIFECYCLE_CONFIG_NAME = _sagemaker(40)
 BUCKET_NAME = NameRule(
