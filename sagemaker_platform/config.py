@@ -29,7 +29,10 @@ from pydantic import (
 
 from sagemaker_platform import rules
 from sagemaker_platform.rules import RuleError, config_validator
+from sagemaker_platform.rules import file_systems as file_system_rules
+from sagemaker_platform.rules import identity_center as identity_rules
 from sagemaker_platform.rules import idle as idle_rules
+from sagemaker_platform.rules import images as image_rules
 from sagemaker_platform.rules import mlflow as mlflow_rules
 from sagemaker_platform.rules import model_card as card_rules
 from sagemaker_platform.rules import monitoring as monitoring_rules
@@ -333,14 +336,11 @@ class CanvasSection(_Section):
     personas: Annotated[list[Persona], AfterValidator(_unique_items)] = Field(default_factory=lambda: [_ANALYST])
 
 
-# Patterns from the registry schemas (AWS::SSO::ApplicationAssignment PrincipalId, AWS::SageMaker::Domain
-# EFSFileSystemConfig FileSystemId and FileSystemPath).
-IDENTITY_STORE_ID = (
-    r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
-)
-FILE_SYSTEM_ID = r"^fs-[0-9a-f]{8,18}$"
-FILE_SYSTEM_PATH = r"^/\S{0,255}$"
-SECURITY_GROUP_ID = r"^sg-[0-9a-f]{8,17}$"
+# Patterns from the registry schemas, shared with the constructs (rules.identity_center, rules.file_systems).
+IDENTITY_STORE_ID = identity_rules.PRINCIPAL_ID.pattern
+FILE_SYSTEM_ID = file_system_rules.FILE_SYSTEM_ID.pattern
+FILE_SYSTEM_PATH = file_system_rules.FILE_SYSTEM_PATH.pattern
+SECURITY_GROUP_ID = file_system_rules.SECURITY_GROUP_ID.pattern
 
 
 class IdentityCenterGroupSection(_Section):
@@ -378,8 +378,12 @@ class FileSystemSection(_Section):
 class PosixUserSection(_Section):
     """The POSIX identity Studio apps use on custom file systems; set before the first deploy, never changed."""
 
-    uid: Annotated[int, Field(ge=10000, le=4000000)] = 200001
-    gid: Annotated[int, Field(ge=1001, le=4000000)] = 1001
+    uid: Annotated[
+        int, Field(ge=file_system_rules.UID_RANGE[0], le=file_system_rules.UID_RANGE[1])
+    ] = file_system_rules.DEFAULT_UID
+    gid: Annotated[
+        int, Field(ge=file_system_rules.GID_RANGE[0], le=file_system_rules.GID_RANGE[1])
+    ] = file_system_rules.DEFAULT_GID
 
 
 # --------------------------------------------------------------------------------------------------- portal
@@ -391,25 +395,11 @@ MlTool = Literal[
 ]
 StudioInstanceType = Annotated[str, AfterValidator(config_validator("STUDIO_INSTANCE_TYPES"))]
 # A SageMaker Distribution version as the portal hides it (major.minor).
-VersionAlias = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
-SAGEMAKER_IMAGE_ARN = r"^arn:aws(-[a-z]+)*:sagemaker:[a-z0-9-]+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$"
-SAGEMAKER_IMAGE_VERSION_ARN = (
-    r"^arn:aws(-[a-z]+)*:sagemaker:[a-z0-9-]+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$"
-)
-# Custom images: lower-case names (DefaultResourceSpec's ARN pattern) that leave room for the name's digest.
-CUSTOM_IMAGE_NAME = r"^[a-z0-9](-?[a-z0-9]){0,39}$"
-ECR_IMAGE_URI = (
-    r"^[0-9]{12}\.dkr\.ecr\.[a-z]{2}(-[a-z]+)+-[0-9]\.amazonaws\.com(\.cn)?/"
-    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?$"
-)
-# What Studio requires of a custom image per app type (constructs/image.py APP_CONTRACT; a test compares):
-# allowed (uid, gid) pairs, port and base URL (None: not applicable).
-IMAGE_CONTRACT: dict[str, tuple[tuple[tuple[int, int], ...], int | None, str | None]] = {
-    "JupyterLab": (((1000, 100),), 8888, "jupyterlab/default"),
-    "CodeEditor": (((1000, 100),), 8888, "codeeditor/default"),
-    "KernelGateway": (((1000, 100), (0, 0)), None, None),
-}
+VersionAlias = Annotated[str, Field(pattern=image_rules.VERSION_ALIAS.pattern)]
+SAGEMAKER_IMAGE_ARN = image_rules.IMAGE_ARN.pattern
+SAGEMAKER_IMAGE_VERSION_ARN = image_rules.IMAGE_VERSION_ARN.pattern
+CUSTOM_IMAGE_NAME = image_rules.IMAGE_NAME.pattern
+ECR_IMAGE_URI = image_rules.ECR_IMAGE_URI_PATTERN
 
 
 class PortalSection(_Section):
@@ -418,7 +408,7 @@ class PortalSection(_Section):
 
     hidden_ml_tools: Annotated[list[MlTool], AfterValidator(_unique_items)] = Field(default_factory=list)
     hidden_image_version_aliases: Annotated[
-        list[VersionAlias], Field(max_length=20), AfterValidator(_unique_items)
+        list[VersionAlias], Field(max_length=image_rules.MAX_HIDDEN_ALIASES), AfterValidator(_unique_items)
     ] = Field(default_factory=list)
 
 
@@ -478,19 +468,12 @@ class CustomImageSection(_Section):
 
     @model_validator(mode="after")
     def _contract(self) -> CustomImageSection:
-        ids, port, base_url = IMAGE_CONTRACT[self.app_type]
-        pair = (ids[0][0] if self.uid is None else self.uid, ids[0][1] if self.gid is None else self.gid)
-        if pair not in ids:
-            raise ValueError(
-                f"{self.app_type} images run as uid/gid {' or '.join(f'{u}/{g}' for u, g in ids)} "
-                f"(got {pair[0]}/{pair[1]})"
+        try:
+            image_rules.check_image_contract(
+                self.app_type, uid=self.uid, gid=self.gid, port=self.port, base_url=self.base_url
             )
-        if port is None and (self.port is not None or self.base_url is not None):
-            raise ValueError("Studio Classic (KernelGateway) images take no port or base_url")
-        if port is not None and self.port is not None and self.port != port:
-            raise ValueError(f"{self.app_type} images serve on port {port} (got {self.port})")
-        if base_url is not None and self.base_url is not None and self.base_url.strip("/").lower() != base_url:
-            raise ValueError(f"{self.app_type} images serve under {base_url} (got {self.base_url!r})")
+        except RuleError as exc:
+            raise ValueError(f"{exc.field}: {exc.problem}, not {exc.value}") from None
         return self
 
 

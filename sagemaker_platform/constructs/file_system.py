@@ -14,7 +14,6 @@ exists and never change it (a change fails the update, which CloudFormation then
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,15 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from sagemaker_platform.constructs.typecheck import require
+from sagemaker_platform.rules.file_systems import (
+    DEFAULT_GID,
+    DEFAULT_UID,
+    FILE_SYSTEM_ID,
+    FILE_SYSTEM_PATH,
+    GID_RANGE,
+    MAX_FILE_SYSTEMS,
+    UID_RANGE,
+)
 
 __all__ = [
     "FILE_SYSTEM_KINDS",
@@ -36,11 +44,6 @@ __all__ = [
 ]
 
 # The registry schema's patterns and limits (AWS::SageMaker::Domain EFSFileSystemConfig, CustomPosixUserConfig).
-FILE_SYSTEM_ID = re.compile(r"^fs-[0-9a-f]{8,18}$")
-FILE_SYSTEM_PATH = re.compile(r"^/\S{0,255}$")
-UID_RANGE = (10000, 4000000)
-GID_RANGE = (1001, 4000000)
-MAX_FILE_SYSTEMS = 2  # CustomFileSystemConfigs maxItems, on the domain, a profile and a space
 # Per kind: the key in a domain/profile's CustomFileSystemConfigs (the L1's name), the key in a space's
 # CustomFileSystems (the template's name), and the TCP ports the apps open to the file system (NFS; Lustre's LNET
 # port and its range).
@@ -58,8 +61,8 @@ class PosixUser:
     :param gid: the group id (1001-4000000).
     """
 
-    uid: int = 200001
-    gid: int = 1001
+    uid: int = DEFAULT_UID
+    gid: int = DEFAULT_GID
 
     def validate(self, owner: str) -> None:
         """Raise a ValueError naming ``owner`` and the bad value when an id is outside the schema's range."""

@@ -14,26 +14,19 @@ assignment (created first, the old one deleted after), with no name that could c
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_sso as sso
 from constructs import Construct
 
+from sagemaker_platform.rules.identity_center import APPLICATION_ARN, PRINCIPAL_ID, PRINCIPAL_TYPES
+
 if TYPE_CHECKING:
     from sagemaker_platform.constructs.domain import StudioDomain
 
 __all__ = ["PRINCIPAL_TYPES", "IdentityCenterAssignment"]
 
-# The registry schema's patterns (AWS::SSO::ApplicationAssignment).
-PRINCIPAL_ID = re.compile(
-    r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$"
-)
-APPLICATION_ARN = re.compile(
-    r"^arn:aws(-[a-z]{1,5}){0,3}:sso::[0-9]{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$"
-)
-PRINCIPAL_TYPES = ("GROUP", "USER")
 
 
 class IdentityCenterAssignment(cdk.Resource):

@@ -35,9 +35,11 @@ from sagemaker_platform.acknowledgements import (
     acknowledge_wildcards,
 )
 from sagemaker_platform.constructs.roles import sagemaker_service_principal
-from sagemaker_platform.constructs.studio_settings import CUSTOM_IMAGE_APP_TYPES, ImageRegistration
+from sagemaker_platform.constructs.studio_settings import ImageRegistration
 from sagemaker_platform.constructs.typecheck import require
-from sagemaker_platform.rules import derived_name, is_token, name_digest
+from sagemaker_platform.rules import RuleError, derived_name, is_token, name_digest
+from sagemaker_platform.rules import images as image_rules
+from sagemaker_platform.rules.images import APP_CONTRACT, ECR_IMAGE_URI, IMAGE_NAME
 
 __all__ = [
     "APP_CONTRACT",
@@ -49,22 +51,8 @@ __all__ = [
     "parse_image_uri",
 ]
 
-# A private ECR image: <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>|@sha256:<digest>].
-ECR_IMAGE_URI = re.compile(
-    r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(-[a-z]+)+-[0-9])\.amazonaws\.com(\.cn)?/"
-    r"(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
-)
-# Lower case (the ARN patterns of DefaultResourceSpec), no dots (AppImageConfigName), room for the digest.
-IMAGE_NAME = re.compile(r"^[a-z0-9](-?[a-z0-9]){0,39}$")
 NAME_LIMIT = 63
 
-# What Studio requires of an image per app type: (uid, gid) pairs, port, base URL (None: not applicable).
-APP_CONTRACT: dict[str, dict[str, Any]] = {
-    "JupyterLab": {"ids": ((1000, 100),), "port": 8888, "base_url": "jupyterlab/default"},
-    "CodeEditor": {"ids": ((1000, 100),), "port": 8888, "base_url": "codeeditor/default"},
-    "KernelGateway": {"ids": ((1000, 100), (0, 0)), "port": None, "base_url": None},
-}
 DEFAULT_MOUNT_PATH = "/home/sagemaker-user"
 _PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
 _WILDCARD_REASON = "ecr:GetAuthorizationToken has no resource-level permissions; pulls name the image's repository."
@@ -90,31 +78,12 @@ def check_image_contract(
     port: int | None = None,
     base_url: str | None = None,
 ) -> tuple[int, int]:
-    """The image's (uid, gid), its defaults filled in, after checking the values Studio requires of ``app_type``."""
-    if app_type not in APP_CONTRACT:
-        raise ValueError(f"{owner} app_type: must be one of {', '.join(CUSTOM_IMAGE_APP_TYPES)} (got {app_type!r})")
-    contract = APP_CONTRACT[app_type]
-    allowed: tuple[tuple[int, int], ...] = contract["ids"]
-    ids = (allowed[0][0] if uid is None else uid, allowed[0][1] if gid is None else gid)
-    if ids not in allowed:
-        pairs = " or ".join(f"{u}/{g}" for u, g in allowed)
-        raise ValueError(f"{owner} uid/gid: {app_type} images run as UID/GID {pairs} (got {ids[0]}/{ids[1]})")
-    if contract["port"] is None:
-        if port is not None or base_url is not None:
-            raise ValueError(
-                f"{owner} port: Studio Classic (KernelGateway) images take no port or base URL "
-                f"(got {port if port is not None else base_url!r})"
-            )
-        return ids
-    if port is not None and port != contract["port"]:
-        raise ValueError(f"{owner} port: {app_type} images serve on port {contract['port']} (got {port})")
-    # The guide writes codeeditor/default, the Code Editor page of the developer guide CodeEditor/default.
-    if base_url is not None and base_url.strip("/").lower() != contract["base_url"]:
-        raise ValueError(
-            f"{owner} base_url: {app_type} images serve under {contract['base_url']} (the app is named default) "
-            f"(got {base_url!r})"
-        )
-    return ids
+    """The image's (uid, gid), its defaults filled in, after checking the values Studio requires of ``app_type``
+    (``rules.images``)."""
+    try:
+        return image_rules.check_image_contract(app_type, uid=uid, gid=gid, port=port, base_url=base_url)
+    except RuleError as exc:
+        raise ValueError(f"{owner} {exc}") from None
 
 
 def image_physical_name(name: str, namespace: str) -> str:

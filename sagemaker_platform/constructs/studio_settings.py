@@ -3,7 +3,6 @@ instance types per app type, custom images, and what the Studio web portal hides
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,13 @@ from typing import Any
 from sagemaker_platform.constructs.lifecycle_config import APP_TYPES, AnyLifecycleConfig
 from sagemaker_platform.rules import RuleError, hidden_app_type, is_token, studio_instance_type
 from sagemaker_platform.rules import idle as idle_rules
+from sagemaker_platform.rules.images import (
+    CUSTOM_IMAGE_APP_TYPES,
+    IMAGE_ARN,
+    IMAGE_VERSION_ARN,
+    MAX_HIDDEN_ALIASES,
+    VERSION_ALIAS,
+)
 
 # StudioWebPortalSettings.HiddenMlTools: the MlTools enum of the Domain and UserProfile schemas (a test compares).
 ML_TOOLS: tuple[str, ...] = (
@@ -20,17 +26,9 @@ ML_TOOLS: tuple[str, ...] = (
 )
 # HiddenSageMakerImageVersionAliases: the only image the schema lets the portal hide versions of.
 DISTRIBUTION_IMAGE = "sagemaker_distribution"
-VERSION_ALIAS = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
-MAX_HIDDEN_ALIASES = 20
 # Apps whose DefaultResourceSpec the platform pins (the new Studio IDEs).
 DEFAULT_APP_TYPES = ("JupyterLab", "CodeEditor")
-# ResourceSpec's patterns: image names in these ARNs are lower case.
-IMAGE_ARN = re.compile(r"^arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$")
-IMAGE_VERSION_ARN = re.compile(
-    r"^arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$"
-)
 # App types a custom image registers for, and the settings block that lists it.
-CUSTOM_IMAGE_APP_TYPES = ("JupyterLab", "CodeEditor", "KernelGateway")
 MAX_CUSTOM_IMAGES = 200
 
 

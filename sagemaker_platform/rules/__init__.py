@@ -7,6 +7,8 @@
 - ``idle``: Studio idle-shutdown bounds and the platform's defaults.
 - ``endpoint``: endpoint kinds, limits and the combinations the API rejects.
 - ``monitoring``, ``mlflow``: Model Monitor jobs and the MLflow tracking server's schema rules.
+- ``images``, ``file_systems``, ``identity_center``: custom images (URI, name, Studio's image contract, image
+  ARNs, hidden version aliases), custom file systems and POSIX ids, Identity Center principal ids.
 
 Nothing here imports aws-cdk-lib, so the config model can check a file without the CDK's start-up cost and
 vendoring teams get the same checks from the constructs.
