@@ -517,3 +517,69 @@ def test_a_posix_identity_change_is_caught(tmp_path: Path) -> None:
         "/properties/DefaultSpaceSettings/CustomPosixUserConfig",
         "/properties/DefaultUserSettings/CustomPosixUserConfig",
     ], changes
+
+
+# ----------------------------------------------------------------------------------------- enterprise mutations
+def _enterprise() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(ENTERPRISE.read_text(encoding="utf-8"))
+    return data
+
+
+def _monitor_instance_type(d: dict[str, Any]) -> None:
+    d["endpoints"][0]["monitoring"]["data_quality"]["instance_type"] = "ml.m5.2xlarge"
+
+
+def _monitor_baseline(d: dict[str, Any]) -> None:
+    mq = d["endpoints"][0]["monitoring"]["model_quality"]
+    mq["ground_truth_s3_uri"] = mq["ground_truth_s3_uri"] + "-v2"
+
+
+def _custom_image_tag(d: dict[str, Any]) -> None:
+    image = d["domain"]["custom_images"][0]
+    image["image_uri"] = image["image_uri"].rsplit(":", 1)[0] + ":2.2.0"
+
+
+def _mlflow_size(d: dict[str, Any]) -> None:
+    d["mlflow"]["size"] = "Large"
+
+
+ENTERPRISE_MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], set[str]]] = [
+    # Job definitions are immutable: a new name for each new content, the schedule updated in place.
+    ("platform-tags", _add_tag, {"AWS::SageMaker::DataQualityJobDefinition /properties/Tags",
+                                 "AWS::SageMaker::ModelQualityJobDefinition /properties/Tags"}),
+    ("monitor-instance-type", _monitor_instance_type,
+     {"AWS::SageMaker::DataQualityJobDefinition /properties/JobResources"}),
+    ("monitor-ground-truth", _monitor_baseline,
+     {"AWS::SageMaker::ModelQualityJobDefinition /properties/ModelQualityJobInput"}),
+    # An image version is unnamed (a new tag is a new version); the image and its app image config keep their names.
+    ("custom-image-tag", _custom_image_tag, set()),
+    # Size and the maintenance window update the server in place.
+    ("mlflow-size", _mlflow_size, set()),
+]
+
+
+@pytest.fixture(scope="module")
+def enterprise_before(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    return _synth(_enterprise(), tmp_path_factory.mktemp("enterprise"), "enterprise")
+
+
+@pytest.mark.parametrize("label,mutate,expected", ENTERPRISE_MUTATIONS, ids=[m[0] for m in ENTERPRISE_MUTATIONS])
+def test_enterprise_mutation_updates_cleanly(
+    enterprise_before: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    label: str,
+    mutate: Callable[[dict[str, Any]], None],
+    expected: set[str],
+) -> None:
+    """The enterprise features' create-only values (MLflow, images, monitoring) change without a name collision."""
+    data = _enterprise()
+    mutate(data)
+    after = _synth(data, tmp_path, label)
+    assert after != enterprise_before, "the mutation changed nothing"
+    renamed, exempt, collisions = compare(enterprise_before, after)
+    assert not collisions, "\n".join(collisions)
+    assert expected <= renamed, (expected, renamed)
+    assert exempt == set()
+    checked, failures, _ = check_name_rule(after)
+    assert checked and not failures, failures
+    assert set_once_changes(enterprise_before, after) == []
