@@ -31,7 +31,10 @@ from sagemaker_platform.main import main
 ROOT = Path(__file__).resolve().parents[2]
 BASES = {
     name: yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
-    for name in ("config/default.yaml", "config/examples/full.yaml", "config/environments/dev.yaml")
+    for name in (
+        "config/default.yaml", "config/examples/full.yaml", "config/examples/enterprise.yaml",
+        "config/environments/dev.yaml",
+    )
 }
 OUTCOMES: Counter[str] = Counter()
 OPERATIONS_SEEN: Counter[str] = Counter()
