@@ -1,5 +1,6 @@
 """The roles and resource policies the platform runs on, evaluated against synthesized full.yaml and the pipeline:
-model roles can serve their model, alarms can notify, the pipeline can use its source connection."""
+model roles can serve their model, alarms can notify, the pipeline can use its source connection; and over
+enterprise.yaml, custom-image roles pull only their repository and the MLflow server uses its store and registry."""
 
 from __future__ import annotations
 
@@ -109,3 +110,63 @@ def test_pipeline_source_role_may_use_its_connection() -> None:
     assert roles
     request = Request(f"{service}:UseConnection", arn)
     assert any(evaluate(account.identity_policies(stack, role), request) is Decision.ALLOW for role in roles)
+
+
+ENTERPRISE = ROOT / "config" / "examples" / "enterprise.yaml"
+
+
+@cache
+def enterprise() -> tuple[Account, str]:
+    built = synthesized(ENTERPRISE)
+    account = Account.from_assembly(built.assembly, account="111111111111", region="eu-west-1")
+    return account, f"{built.config.platform.prefix}-studio"
+
+
+def test_each_custom_image_role_pulls_only_its_own_repository() -> None:
+    """SageMaker creates an image version by pulling its base image with the image's role."""
+    account, stack = enterprise()
+    images = synthesized(ENTERPRISE).config.domain.custom_images
+    assert images
+    for image in images:
+        ((_, role),) = [r for r in account.find_roles(f"/Image-{image.name}/") if r[0] == stack]
+        policies = account.identity_policies(stack, role)
+        repository = image.image_uri.split("/", 1)[1].rsplit(":", 1)[0]
+        own = f"arn:aws:ecr:eu-west-1:111111111111:repository/{repository}"
+        for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"):
+            assert evaluate(policies, Request(action, own)) is Decision.ALLOW, (image.name, action)
+        assert evaluate(policies, Request("ecr:GetAuthorizationToken", "*")) is Decision.ALLOW
+        other = "arn:aws:ecr:eu-west-1:111111111111:repository/studio/someone-else"
+        assert evaluate(policies, Request("ecr:BatchGetImage", other)) is not Decision.ALLOW
+        assert evaluate(policies, Request("ecr:PutImage", own)) is not Decision.ALLOW
+
+
+def test_mlflow_server_role_uses_its_artifact_store_and_registers_models() -> None:
+    account, stack = enterprise()
+    config = synthesized(ENTERPRISE).config
+    assert config.mlflow.enabled and config.mlflow.automatic_model_registration
+    ((_, role),) = [r for r in account.find_roles("/Mlflow/") if r[0] == stack]
+    ((_, bucket),) = account.find_resources("AWS::S3::Bucket", f"{stack}/Mlflow/Artifacts/")
+    bucket_arn = account.attr(stack, bucket, "Arn")
+    ((_, key),) = account.find_resources("AWS::KMS::Key", f"{stack}/Key/")
+    key_arn = account.attr(stack, key, "Arn")
+    policies = account.identity_policies(stack, role)
+    allowed = [
+        Request("s3:PutObject", f"{bucket_arn}/mlflow/1/run/artifacts/model.pkl"),
+        Request("s3:GetObject", f"{bucket_arn}/mlflow/1/run/artifacts/model.pkl"),
+        Request("s3:ListBucket", bucket_arn),
+        Request("kms:GenerateDataKey", key_arn),
+        Request("kms:Decrypt", key_arn),
+        Request("sagemaker:CreateModelPackage", "arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn/1"),
+        Request("sagemaker:CreateModelPackageGroup",
+                "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/churn"),
+    ]
+    for request in allowed:
+        assert evaluate(policies, request) is Decision.ALLOW, request
+    denied = [
+        Request("s3:DeleteObject", f"{bucket_arn}/mlflow/1/run/artifacts/model.pkl"),
+        Request("s3:PutObject", f"{bucket_arn}/elsewhere/file"),
+        Request("sagemaker:DeleteModelPackageGroup",
+                "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/churn"),
+    ]
+    for request in denied:
+        assert evaluate(policies, request) is not Decision.ALLOW, request
